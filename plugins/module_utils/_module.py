@@ -1,0 +1,103 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) community_scripts.telemetry contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What every telemetry module shares: the connection and consent options,
+building the module and the client, consent, and how failures end a task.
+PRIVATE to this collection. The options are documented once, in the
+``community_scripts.telemetry.connection`` doc fragment.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    TelemetryClient,
+)
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import parse_consent
+
+DEFAULT_URL = "http://db.community-scripts.org"
+DEFAULT_COLLECTION = "_dev_telemetry_data"
+DEFAULT_DIAGNOSTICS_FILE = "/usr/local/community-scripts/diagnostics"
+DEFAULT_TIMEOUT = 5
+
+
+def telemetry_argument_spec() -> dict:
+    """The connection and consent options shared by every module of the collection."""
+    return dict(
+        url=dict(type="str", default=DEFAULT_URL, fallback=(env_fallback, ["PVE_TELEMETRY_URL"])),
+        collection=dict(type="str", default=DEFAULT_COLLECTION),
+        timeout=dict(type="float", default=DEFAULT_TIMEOUT),
+        validate_certs=dict(type="bool", default=True),
+        diagnostics=dict(type="str", default="auto", choices=["auto", "yes", "no"]),
+        diagnostics_file=dict(type="path", default=DEFAULT_DIAGNOSTICS_FILE),
+        fail_on_error=dict(type="bool", default=False),
+    )
+
+
+def create_module(argument_spec: dict, **kwargs) -> AnsibleModule:
+    """An AnsibleModule with the shared options merged in, failing clearly without ``requests``."""
+    spec = telemetry_argument_spec()
+    spec.update(argument_spec)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    return module
+
+
+def create_client(module: AnsibleModule) -> TelemetryClient:
+    """The client for this task's attempt; bad connection options end the task naming the option."""
+    params = module.params
+    try:
+        return TelemetryClient(
+            url=params["url"],
+            collection=params["collection"],
+            random_id=params["random_id"],
+            timeout=params["timeout"],
+            validate_certs=params["validate_certs"],
+        )
+    except TelemetryValueError as error:
+        fail_on_bad_input(module, error)
+
+
+def consent_refusal(module: AnsibleModule) -> str | None:
+    """None when the operator opted in; otherwise why nothing may be sent.
+
+    Consent is an allow-list: only O(diagnostics=yes), or a diagnostics file
+    whose DIAGNOSTICS line says yes, lets anything leave the host.
+    """
+    choice = module.params["diagnostics"]
+    if choice == "yes":
+        return None
+    if choice == "no":
+        return "diagnostics=no: the operator did not opt in"
+    path = module.params["diagnostics_file"]
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return f"no diagnostics file at {path}: the operator did not opt in"
+    except OSError as error:
+        module.warn(f"diagnostics_file: cannot read {path} ({error.strerror}); treating it as no consent")
+        return f"diagnostics file {path} is unreadable: treated as no consent"
+    if parse_consent(text):
+        return None
+    return f"{path} does not say DIAGNOSTICS=yes: the operator did not opt in"
+
+
+def fail_on_bad_input(module: AnsibleModule, error: TelemetryValueError, **result) -> None:
+    module.fail_json(msg=str(error), option=error.option, **result)
+
+
+def end_on_delivery_error(module: AnsibleModule, error: TelemetryError, result: dict) -> None:
+    """A delivery problem is a warning and an unchanged task, or a failure with O(fail_on_error=true)."""
+    result.update(reported=False, msg=str(error))
+    if module.params["fail_on_error"]:
+        module.fail_json(http_status=error.status, field_errors=error.field_errors, **result)
+    module.warn(f"Telemetry not delivered: {error}")
+    module.exit_json(**result)

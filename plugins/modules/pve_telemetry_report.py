@@ -1,0 +1,259 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) community_scripts.telemetry contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: pve_telemetry_report
+short_description: Record the start of a Proxmox VE container or VM install in the community-scripts telemetry
+version_added: 0.1.0
+description:
+  - Creates the telemetry record of one provisioning attempt with status C(installing), exactly as the
+    Proxmox VE community scripts do before they build a container or VM.
+  - Finish the record afterwards with M(community_scripts.telemetry.pve_telemetry_update).
+  - Nothing is sent unless the operator opted in, see O(diagnostics).
+  - Idempotent by O(random_id). When a record for it exists already, it is returned and nothing is created.
+  - Every value is checked before anything is sent; a bad value fails the task and names the option.
+author:
+  - community_scripts.telemetry maintainers
+extends_documentation_fragment:
+  - community_scripts.telemetry.connection
+  - community_scripts.telemetry.connection.action_group
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode only the read-only lookup by O(random_id) is sent, to tell whether a record would be created.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  random_id:
+    description:
+      - The UUID of this provisioning attempt. Use a new one for every attempt; a re-run of the same attempt finds its record.
+      - Generate one with C({{ (2 ** 64) | random | to_uuid }}) or C(uuidgen).
+    type: str
+    required: true
+  type:
+    description:
+      - What is installed, a LXC container or a virtual machine.
+    type: str
+    choices: [lxc, vm]
+    default: lxc
+  ct_type:
+    description:
+      - The contract's container type number. It follows from O(type) (V(1) for V(lxc), V(2) for V(vm)) and need not be set;
+        a value that contradicts O(type) fails the task.
+    type: int
+    choices: [1, 2]
+  nsapp:
+    description:
+      - The name of the application installed, for example V(debian) or V(homeassistant).
+    type: str
+    required: true
+  disk_size:
+    description:
+      - Disk size in GB, as a number or as a string such as V(20G); the trailing C(G) is removed.
+    type: raw
+    default: 0
+  core_count:
+    description:
+      - Number of CPU cores.
+    type: int
+    default: 0
+  ram_size:
+    description:
+      - Memory in MB.
+    type: int
+    default: 0
+  os_type:
+    description:
+      - Operating system of the container or VM, for example V(debian).
+    type: str
+    default: ''
+  os_version:
+    description:
+      - Operating system version, for example V(12).
+    type: str
+    default: ''
+  method:
+    description:
+      - How the install was made; the community scripts send V(default) or V(advanced).
+    type: str
+    default: default
+  pve_version:
+    description:
+      - The Proxmox VE version.
+      - When not set, it is read from C(pveversion) on the host the module runs on, or V(not found) where that command does not exist.
+    type: str
+seealso:
+  - module: community_scripts.telemetry.pve_telemetry_update
+  - plugin: community_scripts.telemetry.explain_exit_code
+    plugin_type: filter
+"""
+
+EXAMPLES = r"""
+- name: Record that a container install starts
+  community_scripts.telemetry.pve_telemetry_report:
+    url: http://127.0.0.1:8090
+    diagnostics: "yes"
+    random_id: "{{ install_id }}"
+    type: lxc
+    nsapp: debian
+    disk_size: 8
+    core_count: 2
+    ram_size: 2048
+    os_type: debian
+    os_version: "12"
+  register: telemetry
+
+- name: Record a VM install, reading consent from the host's diagnostics file
+  community_scripts.telemetry.pve_telemetry_report:
+    url: http://127.0.0.1:8090
+    random_id: "{{ vm_install_id }}"
+    type: vm
+    nsapp: haos-vm
+    disk_size: 32G
+    core_count: 2
+    ram_size: 4096
+
+- name: Set the connection once for every telemetry module
+  module_defaults:
+    group/community_scripts.telemetry.telemetry:
+      url: http://127.0.0.1:8090
+      diagnostics: "yes"
+  block:
+    - name: Report
+      community_scripts.telemetry.pve_telemetry_report:
+        random_id: "{{ install_id }}"
+        nsapp: debian
+"""
+
+RETURN = r"""
+record_id:
+  description: The PocketBase id of the record, to pass to M(community_scripts.telemetry.pve_telemetry_update).
+  returned: when the record exists on the backend
+  type: str
+  sample: yehltm1rqw1okg7
+random_id:
+  description: The UUID of the attempt, as given.
+  returned: always
+  type: str
+  sample: 3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d
+reported:
+  description: Whether the backend holds a record for this attempt after the task (created now or earlier).
+  returned: always
+  type: bool
+  sample: true
+payload:
+  description: The body that was sent, or that would be sent.
+  returned: always
+  type: dict
+  sample:
+    ct_type: 1
+    type: lxc
+    disk_size: 8
+    core_count: 2
+    ram_size: 2048
+    os_type: debian
+    os_version: "12"
+    nsapp: debian
+    method: default
+    pve_version: 8.2.4
+    status: installing
+    random_id: 3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d
+skip_reason:
+  description: Why nothing was sent, when the operator did not opt in.
+  returned: when consent was missing
+  type: str
+  sample: "no diagnostics file at /usr/local/community-scripts/diagnostics: the operator did not opt in"
+msg:
+  description: What happened, or the delivery problem when the backend could not be reached.
+  returned: always
+  type: str
+  sample: record created
+"""
+
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
+    consent_refusal,
+    create_client,
+    create_module,
+    end_on_delivery_error,
+    fail_on_bad_input,
+)
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
+    PVE_VERSION_NOT_FOUND,
+    build_create_body,
+    parse_pveversion,
+)
+
+
+def detect_pve_version(module) -> str:
+    pveversion = module.get_bin_path("pveversion")
+    if not pveversion:
+        return PVE_VERSION_NOT_FOUND
+    rc, out, dummy = module.run_command([pveversion])
+    return parse_pveversion(out) if rc == 0 else PVE_VERSION_NOT_FOUND
+
+
+def main():
+    module = create_module(argument_spec=dict(
+        random_id=dict(type="str", required=True),
+        type=dict(type="str", default="lxc", choices=["lxc", "vm"]),
+        ct_type=dict(type="int", choices=[1, 2]),
+        nsapp=dict(type="str", required=True),
+        disk_size=dict(type="raw", default=0),
+        core_count=dict(type="int", default=0),
+        ram_size=dict(type="int", default=0),
+        os_type=dict(type="str", default=""),
+        os_version=dict(type="str", default=""),
+        method=dict(type="str", default="default"),
+        pve_version=dict(type="str"),
+    ))
+    result = dict(changed=False, reported=False, random_id=module.params["random_id"])
+
+    client = create_client(module)
+    try:
+        result["payload"] = build_create_body(module.params, module.params["pve_version"] or detect_pve_version(module))
+    except TelemetryValueError as error:
+        fail_on_bad_input(module, error, **result)
+
+    refusal = consent_refusal(module)
+    if refusal:
+        result.update(skip_reason=refusal, msg=f"nothing sent: {refusal}")
+        module.exit_json(**result)
+
+    try:
+        record = client.find()
+        if record:
+            result.update(record_id=record["id"], reported=True, msg="record exists already")
+        elif module.check_mode:
+            result.update(changed=True, msg="record would be created")
+        else:
+            record, created = create_or_find(client, result["payload"])
+            result.update(changed=created, record_id=record["id"], reported=True,
+                          msg="record created" if created else "record exists already")
+    except TelemetryError as error:
+        end_on_delivery_error(module, error, result)
+    module.exit_json(**result)
+
+
+def create_or_find(client, payload):
+    """Create the record; if a concurrent run created it first, the unique random_id says so: find it."""
+    try:
+        return client.create(payload), True
+    except TelemetryError as error:
+        existing = client.find() if error.is_not_unique("random_id") else None
+        if not existing:
+            raise
+        return existing, False
+
+
+if __name__ == "__main__":
+    main()

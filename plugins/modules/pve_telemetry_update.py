@@ -1,0 +1,208 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) community_scripts.telemetry contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: pve_telemetry_update
+short_description: Finish the community-scripts telemetry record of a Proxmox VE container or VM install
+version_added: 0.1.0
+description:
+  - Finishes the telemetry record of one provisioning attempt with its final status, exit code and
+    the contract's explanation of that code, exactly as the Proxmox VE community scripts do.
+  - Works on records created by M(community_scripts.telemetry.pve_telemetry_report) and on records created by the
+    original bash library: without O(record_id), the record is looked up by O(random_id).
+  - Nothing is sent unless the operator opted in, see O(diagnostics).
+  - Idempotent. A record that already carries a final status is not changed unless O(force=true);
+    a record whose status is V(unknown) may still be finished with V(sucess) or V(failed).
+author:
+  - community_scripts.telemetry maintainers
+extends_documentation_fragment:
+  - community_scripts.telemetry.connection
+  - community_scripts.telemetry.connection.action_group
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode only the read-only lookup of the record is sent.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the record's C(status), C(exit_code) and C(error) before and after.
+  platform:
+    platforms: posix
+options:
+  random_id:
+    description:
+      - The UUID of the provisioning attempt, as given to M(community_scripts.telemetry.pve_telemetry_report).
+    type: str
+    required: true
+  record_id:
+    description:
+      - The PocketBase id of the record, as returned by M(community_scripts.telemetry.pve_telemetry_report).
+      - When not set, or when no record of this O(random_id) has that id, the record is looked up by O(random_id).
+    type: str
+  status:
+    description:
+      - The outcome of the install, in free text.
+      - V(done), V(success) and V(sucess) are sent as C(sucess) (the schema's spelling) with exit code 0 and no error.
+      - V(failed) is sent as C(failed), anything else as C(unknown), with O(exit_code) and its explanation.
+    type: str
+    required: true
+  exit_code:
+    description:
+      - The exit code of the failed install. A whole number >= 0 is sent as it is; anything else, or none, is sent as V(1).
+      - Ignored for a successful install, which is always sent with exit code 0.
+    type: raw
+  force:
+    description:
+      - Overwrite a record that already carries a final status.
+    type: bool
+    default: false
+seealso:
+  - module: community_scripts.telemetry.pve_telemetry_report
+  - plugin: community_scripts.telemetry.explain_exit_code
+    plugin_type: filter
+"""
+
+EXAMPLES = r"""
+- name: Finish the record of a successful install
+  community_scripts.telemetry.pve_telemetry_update:
+    url: http://127.0.0.1:8090
+    diagnostics: "yes"
+    random_id: "{{ install_id }}"
+    record_id: "{{ telemetry.record_id }}"
+    status: done
+
+- name: Finish the record of a failed install, looking the record up by its random_id
+  community_scripts.telemetry.pve_telemetry_update:
+    url: http://127.0.0.1:8090
+    diagnostics: "yes"
+    random_id: "{{ install_id }}"
+    status: failed
+    exit_code: "{{ install.rc }}"
+"""
+
+RETURN = r"""
+record_id:
+  description: The PocketBase id of the record.
+  returned: when the record was found
+  type: str
+  sample: yehltm1rqw1okg7
+random_id:
+  description: The UUID of the attempt, as given.
+  returned: always
+  type: str
+  sample: 3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d
+status:
+  description: The status sent, or that the record keeps when it was already final.
+  returned: always
+  type: str
+  sample: failed
+exit_code:
+  description: The exit code sent, or that the record keeps when it was already final.
+  returned: always
+  type: int
+  sample: 214
+error:
+  description: The explanation of O(exit_code) sent, or that the record keeps when it was already final.
+  returned: always
+  type: str
+  sample: "Proxmox: Not enough storage space"
+reported:
+  description: Whether the record on the backend carries a final status after the task.
+  returned: always
+  type: bool
+  sample: true
+skip_reason:
+  description: Why nothing was sent, when the operator did not opt in.
+  returned: when consent was missing
+  type: str
+  sample: "diagnostics=no: the operator did not opt in"
+msg:
+  description: What happened, or the delivery problem when the backend could not be reached.
+  returned: always
+  type: str
+  sample: record finished
+"""
+
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
+    consent_refusal,
+    create_client,
+    create_module,
+    end_on_delivery_error,
+    fail_on_bad_input,
+)
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
+    build_finish_body,
+    check_record_id,
+    is_already_final,
+)
+
+FINISH_FIELDS = ("status", "exit_code", "error")
+
+
+def find_record(client, record_id):
+    """The attempt's record: by id when given and it is this attempt's, else by random_id."""
+    if record_id:
+        record = client.get(record_id)
+        if record and record.get("random_id") == client.random_id:
+            return record
+    return client.find()
+
+
+def main():
+    module = create_module(argument_spec=dict(
+        random_id=dict(type="str", required=True),
+        record_id=dict(type="str"),
+        status=dict(type="str", required=True),
+        exit_code=dict(type="raw"),
+        force=dict(type="bool", default=False),
+    ))
+    wanted = build_finish_body(module.params["status"], module.params["exit_code"])
+    result = dict(changed=False, reported=False, random_id=module.params["random_id"], **wanted)
+
+    client = create_client(module)
+    try:
+        if module.params["record_id"]:
+            check_record_id(module.params["record_id"])
+    except TelemetryValueError as error:
+        fail_on_bad_input(module, error, **result)
+
+    refusal = consent_refusal(module)
+    if refusal:
+        result.update(skip_reason=refusal, msg=f"nothing sent: {refusal}")
+        module.exit_json(**result)
+
+    try:
+        finish(module, client, result, wanted)
+    except TelemetryError as error:
+        end_on_delivery_error(module, error, result)
+    module.exit_json(**result)
+
+
+def finish(module, client, result, wanted):
+    """Patch the attempt's record with ``wanted`` unless it is already final; fill ``result``."""
+    record = find_record(client, module.params["record_id"])
+    if record is None:
+        raise TelemetryError(f"no record with random_id {client.random_id} in {client.records_url}: nothing to finish")
+    result["record_id"] = record["id"]
+    current = {field: record.get(field) for field in FINISH_FIELDS}
+    if current == wanted or (is_already_final(current["status"], wanted["status"]) and not module.params["force"]):
+        result.update(current, reported=True, msg="record already finished")
+        return
+    if module._diff:
+        result["diff"] = dict(before=current, after=wanted)
+    if not module.check_mode:
+        client.patch(record["id"], wanted)
+    result.update(changed=True, reported=not module.check_mode,
+                  msg="record would be finished" if module.check_mode else "record finished")
+
+
+if __name__ == "__main__":
+    main()

