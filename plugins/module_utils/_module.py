@@ -90,8 +90,9 @@ def consent_refusal(module: AnsibleModule) -> str | None:
     return f"{path} does not say DIAGNOSTICS=yes: the operator did not opt in"
 
 
-def fail_on_bad_input(module: AnsibleModule, error: TelemetryValueError, **result) -> None:
-    module.fail_json(msg=str(error), option=error.option, **result)
+def fail_on_bad_input(module: AnsibleModule, error: TelemetryValueError, result: dict | None = None) -> None:
+    """Bad input always fails the task, naming the option."""
+    module.fail_json(**dict(result or {}, msg=str(error), option=error.option))
 
 
 def end_on_delivery_error(module: AnsibleModule, error: TelemetryError, result: dict) -> None:

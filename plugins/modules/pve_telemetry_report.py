@@ -222,7 +222,7 @@ def main():
     try:
         result["payload"] = build_create_body(module.params, module.params["pve_version"] or detect_pve_version(module))
     except TelemetryValueError as error:
-        fail_on_bad_input(module, error, **result)
+        fail_on_bad_input(module, error, result)
 
     refusal = consent_refusal(module)
     if refusal:

@@ -172,7 +172,7 @@ def main():
         if module.params["record_id"]:
             check_record_id(module.params["record_id"])
     except TelemetryValueError as error:
-        fail_on_bad_input(module, error, **result)
+        fail_on_bad_input(module, error, result)
 
     refusal = consent_refusal(module)
     if refusal:
