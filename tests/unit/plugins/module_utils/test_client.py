@@ -1,0 +1,154 @@
+# Copyright (c) community_scripts.telemetry contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The client against a real PocketBase with the collection's schema (see tests/unit/conftest.py)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+import requests
+
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient, check_url
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import build_create_body, pb_quote
+
+COLLECTION = "_dev_telemetry_data"
+
+
+def new_client(url, random_id=None, **kwargs):
+    return TelemetryClient(url, COLLECTION, random_id or str(uuid.uuid4()), **kwargs)
+
+
+def body_for(client, **overrides):
+    params = dict(random_id=client.random_id, type="lxc", ct_type=None, nsapp="debian", disk_size=8,
+                  core_count=2, ram_size=2048, os_type="debian", os_version="12", method="default")
+    params.update(overrides)
+    return build_create_body(params, "8.2.4")
+
+
+def test_create_find_get_patch_round_trip(pocketbase_url):
+    client = new_client(pocketbase_url)
+    assert client.find() is None
+
+    created = client.create(body_for(client))
+    assert len(created["id"]) == 15
+    assert created["status"] == "installing"
+
+    found = client.find()
+    assert found == {"id": created["id"], "random_id": client.random_id, "status": "installing", "exit_code": 0, "error": ""}
+    assert client.get(created["id"]) == found
+
+    patched = client.patch(created["id"], {"status": "failed", "exit_code": 214, "error": "Proxmox: Not enough storage space"})
+    assert (patched["status"], patched["exit_code"]) == ("failed", 214)
+    assert client.find()["status"] == "failed"
+
+
+def test_get_of_an_unknown_id_is_none(pocketbase_url):
+    assert new_client(pocketbase_url).get("abcdefghij12345") is None
+
+
+def test_validation_errors_carry_status_and_field_errors(pocketbase_url):
+    client = new_client(pocketbase_url)
+    body = dict(body_for(client), status="success")  # not a value of the schema's select
+    with pytest.raises(TelemetryError) as caught:
+        client.create(body)
+    assert caught.value.status == 400
+    assert caught.value.field_errors["status"]["code"] == "validation_invalid_value"
+    assert "status:" in str(caught.value)
+
+
+def test_a_second_create_of_the_same_random_id_is_refused_as_not_unique(pocketbase_url):
+    client = new_client(pocketbase_url)
+    client.create(body_for(client))
+    with pytest.raises(TelemetryError) as caught:
+        client.create(body_for(client))
+    assert caught.value.is_not_unique("random_id")
+    assert not caught.value.is_not_unique("nsapp")
+
+
+# 20 values that break naive quoting; each must match its own record and nothing else.
+NASTY = ["a'b", 'a"b', "a\\b", "a\\\\b", "ab\\", "\\", "'", "a\\'b", "a\\nb", "a\nb", "a\tb", "a\\tb",
+         "x' || random_id!='", "50%_x", "()&&||~!=", "日本語🚀", "a\\x41b", "a\\u0041b", "\r", "a\\rb"]
+
+
+def test_pb_quote_round_trips_through_the_real_filter_parser(pocketbase_url):
+    records_url = f"{pocketbase_url}/api/collections/{COLLECTION}/records"
+    tag = str(uuid.uuid4())
+    ids = {}
+    for value in NASTY:
+        client = new_client(pocketbase_url)
+        ids[value] = client.create(body_for(client, os_version=value, os_type=tag))["id"]
+    for value in NASTY:
+        answer = requests.get(records_url, params={
+            "filter": f"(os_version={pb_quote(value)} && os_type={pb_quote(tag)})", "fields": "id,os_version", "perPage": 100,
+        }, timeout=5).json()
+        assert answer["items"] == [{"id": ids[value], "os_version": value}], value
+
+
+def test_unreachable_backend_is_a_telemetry_error_without_status():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again when the with block ends: nothing listens
+    with pytest.raises(TelemetryError) as caught:
+        new_client(f"http://127.0.0.1:{port}").find()
+    assert caught.value.status is None
+
+
+def test_a_backend_that_accepts_and_never_answers_times_out():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        client = new_client(f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=0.5)
+        with pytest.raises(TelemetryError) as caught:
+            client.find()
+    assert "no answer within 0.5 s" in str(caught.value)
+
+
+class _NotJSON(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(b"<html>proxy error page</html>")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_malformed_answer_is_a_telemetry_error():
+    server = HTTPServer(("127.0.0.1", 0), _NotJSON)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(TelemetryError) as caught:
+            new_client(f"http://127.0.0.1:{server.server_port}").find()
+        assert caught.value.status == 200
+        assert "malformed" in str(caught.value)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1", "http://", "127.0.0.1:8090", "", "file:///etc/passwd"])
+def test_check_url_accepts_only_http_urls_with_a_host(url):
+    with pytest.raises(TelemetryValueError) as caught:
+        check_url(url)
+    assert caught.value.option == "url"
+
+
+@pytest.mark.parametrize("collection", ["../x", "a/b", "", "a b", "x?y"])
+def test_collection_names_that_would_change_the_path_are_refused(collection):
+    with pytest.raises(TelemetryValueError) as caught:
+        TelemetryClient("http://127.0.0.1:1", collection, str(uuid.uuid4()))
+    assert caught.value.option == "collection"
+
+
+def test_every_request_carries_the_attempt_header():
+    client = new_client("http://127.0.0.1:1")
+    assert client.session.headers["X-Telemetry-Id"] == client.random_id
