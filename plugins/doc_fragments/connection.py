@@ -53,8 +53,8 @@ options:
   fail_on_error:
     description:
       - What to do when the backend cannot be reached or refuses a request.
-      - By default telemetry never fails the task it describes: the problem becomes a warning
-        and the module returns RV(ignore:reported=false).
+      - By default telemetry never fails the task it describes. The problem becomes a warning
+        and the module returns C(reported=false).
       - Set to V(true) to fail the task instead. Bad option values always fail the task.
     type: bool
     default: false
@@ -68,7 +68,9 @@ notes:
     ACTION_GROUP = r"""
 attributes:
   action_group:
-    description: Use C(group/community_scripts.telemetry.telemetry) in C(module_defaults) to set the connection options once for every module of this collection.
+    description:
+      - Use C(group/community_scripts.telemetry.telemetry) in C(module_defaults) to set the connection options
+        once for every module of this collection.
     support: full
     membership:
       - community_scripts.telemetry.telemetry

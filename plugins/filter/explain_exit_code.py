@@ -10,13 +10,14 @@ name: explain_exit_code
 short_description: Explain an install's exit code as the community-scripts telemetry does
 version_added: 0.1.0
 author:
-  - community_scripts.telemetry maintainers
+  - Community Scripts telemetry maintainers (@community-scripts)
 description:
-  - Returns the human explanation of an exit code that the telemetry contract sends in a record's C(error) field,
-    for example V(Proxmox: Not enough storage space) for V(214).
+  - "Returns the human explanation of an exit code that the telemetry contract sends in a record's C(error) field,
+    for example V(Proxmox: Not enough storage space) for V(214)."
   - A code not in the contract's table is explained as V(Unknown error).
-  - The code is normalised as M(community_scripts.telemetry.pve_telemetry_update) normalises O(community_scripts.telemetry.pve_telemetry_update#module:exit_code):
-    a whole number >= 0 is kept, anything else counts as V(1).
+  - The code is normalised as M(community_scripts.telemetry.pve_telemetry_update) normalises its
+    O(community_scripts.telemetry.pve_telemetry_update#module:exit_code) option.
+    A whole number >= 0 is kept, anything else counts as V(1).
 options:
   _input:
     description: The exit code, as a number or a string of digits.

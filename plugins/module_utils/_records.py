@@ -14,6 +14,7 @@ naming the option.
 
 from __future__ import annotations
 
+import math
 import re
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
@@ -128,7 +129,7 @@ def parse_size(value, option: str = "disk_size"):
         if not match:
             raise TelemetryValueError(option, f"must be a size in GB such as 20 or '20G', got {value!r}")
         number = float(match.group(1))
-    if number < 0 or number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number) or number < 0:
         raise TelemetryValueError(option, f"must be a size in GB >= 0, got {value!r}")
     return int(number) if float(number).is_integer() else number
 

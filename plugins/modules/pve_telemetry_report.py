@@ -18,7 +18,7 @@ description:
   - Idempotent by O(random_id). When a record for it exists already, it is returned and nothing is created.
   - Every value is checked before anything is sent; a bad value fails the task and names the option.
 author:
-  - community_scripts.telemetry maintainers
+  - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:
   - community_scripts.telemetry.connection
   - community_scripts.telemetry.connection.action_group
@@ -36,7 +36,7 @@ options:
   random_id:
     description:
       - The UUID of this provisioning attempt. Use a new one for every attempt; a re-run of the same attempt finds its record.
-      - Generate one with C({{ (2 ** 64) | random | to_uuid }}) or C(uuidgen).
+      - Generate one with C(uuidgen), or in a playbook with the P(ansible.builtin.to_uuid#filter) filter of a random number.
     type: str
     required: true
   type:

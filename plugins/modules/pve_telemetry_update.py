@@ -14,12 +14,12 @@ description:
   - Finishes the telemetry record of one provisioning attempt with its final status, exit code and
     the contract's explanation of that code, exactly as the Proxmox VE community scripts do.
   - Works on records created by M(community_scripts.telemetry.pve_telemetry_report) and on records created by the
-    original bash library: without O(record_id), the record is looked up by O(random_id).
+    original bash library. Without O(record_id), the record is looked up by O(random_id).
   - Nothing is sent unless the operator opted in, see O(diagnostics).
   - Idempotent. A record that already carries a final status is not changed unless O(force=true);
     a record whose status is V(unknown) may still be finished with V(sucess) or V(failed).
 author:
-  - community_scripts.telemetry maintainers
+  - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:
   - community_scripts.telemetry.connection
   - community_scripts.telemetry.connection.action_group
