@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every test of the collection, from a fresh clone:
+#   the contract snapshot check, ansible-test sanity, unit tests (against a real PocketBase),
+#   integration tests (ansible-playbook against a real PocketBase) and the changelog lint.
+# Everything it needs is installed by scripts/bootstrap.sh into .venv.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+
+PY=${TEST_PYTHON_VERSION:-3.11}
+passed=0
+stage() { echo; echo "=== $1"; }
+ok() { passed=$((passed + 1)); echo "--- ok: $1"; }
+
+stage "contract: the unit tests' snapshot of exit-codes.yml is the contract's"
+contract=$REPO_ROOT/../shared/spec/exit-codes.yml
+if [ -f "$contract" ]; then
+  cmp "$contract" "$REPO_ROOT/tests/unit/fixtures/contract-exit-codes.yml"
+  ok "snapshot matches $contract"
+else
+  echo "no $contract beside this checkout: snapshot not compared"
+fi
+
+cd "$COLLECTION_DIR"
+
+stage "changelog lint"
+antsibull-changelog lint
+ok "changelog"
+
+stage "ansible-test sanity (Python $PY)"
+ansible-test sanity --python "$PY" --color no
+ok "sanity"
+
+stage "ansible-test units (Python $PY)"
+ansible-test units --local --requirements --python "$PY" --color no
+ok "units"
+
+stage "ansible-test integration (Python $PY)"
+log=$(mktemp)
+ansible-test integration --local --requirements --python "$PY" --color no 2>&1 | tee "$log"
+# ansible-test exits 0 when it skips targets: make sure every visible target really ran.
+expected=$(cd tests/integration/targets && for t in *; do [[ $t == setup_* || $t == prepare_* ]] || echo "$t"; done | sort)
+ran=$(sed -n 's/^Running \(.*\) integration test role$/\1/p' "$log" | sort -u)
+if [ -z "$ran" ] || [ "$expected" != "$ran" ]; then
+  echo "integration targets expected:"; echo "$expected"
+  echo "integration targets that ran:"; echo "$ran"
+  echo "FAILED: some integration targets did not run"
+  exit 1
+fi
+echo "integration targets run: $(echo "$ran" | wc -l)"
+ok "integration"
+
+echo
+echo "stages: $passed passed, 0 failed"
