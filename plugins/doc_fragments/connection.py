@@ -26,15 +26,33 @@ options:
     default: _dev_telemetry_data
   timeout:
     description:
-      - Seconds to wait for the backend on each HTTP request, for connecting and for each read.
+      - The most one HTTP attempt may take, in seconds, from connecting to the last byte of the answer.
+        A backend that accepts connections and never answers, or answers one byte at a time, is cut off then.
+      - "One module call spends at most O(timeout) * (O(retries) + 1) seconds on the network, waits between
+        attempts included: 12 seconds with the defaults. When that budget is spent, the module gives up
+        (see O(fail_on_error) and O(ignore:spool_dir))."
     type: float
-    default: 5
+    default: 4
+  retries:
+    description:
+      - How many times a failed HTTP request is tried again, within the time budget described in O(timeout).
+      - Only what a retry can cure is retried. Connection errors, timeouts, and the HTTP statuses 502, 503 and 504,
+        after an exponential backoff with jitter (about 0.5, 1, 2 seconds); HTTP 429 after the C(Retry-After) the
+        backend asks for, when that fits the budget.
+      - A validation error (HTTP 400) or a refusal (HTTP 403) is never retried.
+    type: int
+    default: 2
   validate_certs:
     description:
       - Whether to verify the TLS certificate of an C(https://) O(url).
-      - Set to V(false) only for a test server with a self-signed certificate.
+      - Set to V(false) only for a test server with a self-signed certificate; prefer O(ca_path).
     type: bool
     default: true
+  ca_path:
+    description:
+      - A PEM file of the certificate authorities to trust for an C(https://) O(url), for a backend whose
+        certificate a private CA signed. When not set, the system's trusted authorities are used.
+    type: path
   diagnostics:
     description:
       - The operator's consent to send telemetry. Nothing leaves the host without it.
@@ -47,14 +65,15 @@ options:
     description:
       - The consent file read when O(diagnostics=auto), on the host the module runs on.
       - Only a line C(DIAGNOSTICS=yes) (spaces, quotes and case do not matter) counts as consent.
-        No file, no such line, any other value, or a file that cannot be read means no.
+        No file, no such line, or any other value means no.
+      - A file that exists but cannot be read fails the task, since the operator's choice is then unknown.
     type: path
     default: /usr/local/community-scripts/diagnostics
   fail_on_error:
     description:
       - What to do when the backend cannot be reached or refuses a request.
       - By default telemetry never fails the task it describes. The problem becomes a warning
-        and the module returns C(reported=false).
+        and the module returns C(reported=false); with a spool, the event is kept for a later flush.
       - Set to V(true) to fail the task instead. Bad option values always fail the task.
     type: bool
     default: false
@@ -63,6 +82,18 @@ requirements:
 notes:
   - Every request carries the header C(X-Telemetry-Id) with the attempt's O(random_id), so that
     a collection whose rules tie a record to its creator works with these modules unchanged.
+"""
+
+    SPOOL = r"""
+options:
+  spool_dir:
+    description:
+      - A directory on the host the module runs on where events that cannot be delivered within the time budget
+        are kept, so that none is lost. The module then succeeds with C(reported=false) and C(spooled=true).
+      - The spool is one file of JSON lines, C(events.jsonl); any number of tasks may write to it at once.
+      - M(community_scripts.telemetry.pve_telemetry_flush) delivers the kept events later, in order.
+      - Without it, an event that cannot be delivered is lost, with a warning.
+    type: path
 """
 
     ACTION_GROUP = r"""

@@ -4,16 +4,29 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """The HTTP side of the contract: create, look up, read and patch records in a
-PocketBase collection. PRIVATE to this collection.
+PocketBase collection, in bounded time. PRIVATE to this collection.
 
-Every failure, whatever ``requests`` raised or PocketBase answered, leaves as
-one ``TelemetryError`` carrying the HTTP status and PocketBase's field errors.
+Time: one client spends at most ``timeout * (retries + 1)`` seconds on the
+network, whatever the backend does. Each attempt is cut off after ``timeout``
+seconds even when the backend trickles its answer a byte at a time, and the
+waits between attempts come out of the same budget.
+
+Failures: whatever ``requests`` raised or PocketBase answered leaves as one
+``TelemetryError`` carrying the HTTP status and PocketBase's field errors.
+Only what a retry can cure is retried: connection errors, timeouts, 429
+(after its Retry-After, when that fits the budget), 502, 503 and 504.
 """
 
 from __future__ import annotations
 
+import random
 import re
+import signal
+import threading
+import time
 import traceback
+from contextlib import contextmanager
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
@@ -33,6 +46,8 @@ else:
 # its record; an open collection ignores it.
 TELEMETRY_ID_HEADER = "X-Telemetry-Id"
 LOOKUP_FIELDS = "id,random_id,status,exit_code,error"
+RETRYABLE_STATUSES = (429, 502, 503, 504)
+BACKOFF_BASE = 0.5
 _COLLECTION_RE = re.compile(r"^\w+$")
 
 
@@ -55,57 +70,139 @@ def check_timeout(timeout: float) -> float:
     return timeout
 
 
-class TelemetryClient:
-    """One attempt's view of a telemetry collection: every request carries its random_id header."""
+def check_retries(retries: int) -> int:
+    if retries is None or retries < 0:
+        raise TelemetryValueError("retries", f"must be a whole number >= 0, got {retries!r}")
+    return retries
 
-    def __init__(self, url: str, collection: str, random_id: str, timeout: float = 5, validate_certs: bool = True):
-        self.records_url = f"{check_url(url)}/api/collections/{check_collection(collection)}/records"
-        self.random_id = check_random_id(random_id)
+
+class _AttemptTimeout(BaseException):
+    """Raised by the alarm that cuts off one attempt. A BaseException so no library swallows it."""
+
+
+@contextmanager
+def _hard_time_limit(seconds: float):
+    """Interrupt the block after ``seconds``, however slowly the peer answers (main thread only)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield  # requests' own connect/read timeouts still apply
+        return
+
+    def on_alarm(signum, frame):
+        raise _AttemptTimeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _retry_after(response) -> float | None:
+    """Seconds from a Retry-After header (delta seconds or an HTTP date), or None."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+class TelemetryClient:
+    """A PocketBase telemetry collection, reached within a time budget.
+
+    Every request carries the X-Telemetry-Id header of the attempt it is about.
+    """
+
+    def __init__(self, url: str, collection: str, timeout: float = 5, retries: int = 2,
+                 validate_certs: bool = True, ca_path: str | None = None):
+        self.url = check_url(url)
+        self.collection = check_collection(collection)
+        self.records_url = f"{self.url}/api/collections/{self.collection}/records"
         self.timeout = check_timeout(timeout)
+        self.retries = check_retries(retries)
+        self.budget = self.timeout * (self.retries + 1)
+        self._deadline = time.monotonic() + self.budget
         self.session = requests.Session()
-        self.session.verify = validate_certs
-        self.session.headers.update({
-            "Accept": "application/json",
-            "User-Agent": "community_scripts.telemetry",
-            TELEMETRY_ID_HEADER: random_id,
-        })
+        self.session.verify = (ca_path or True) if validate_certs else False
+        self.session.headers.update({"Accept": "application/json", "User-Agent": "community_scripts.telemetry"})
 
     def create(self, body: dict) -> dict:
         """POST a new record; return it (with its ``id``)."""
-        return self._request("POST", self.records_url, json=body)
+        return self._request("POST", self.records_url, body["random_id"], json=body)
 
-    def find(self) -> dict | None:
-        """The record of this attempt, looked up by random_id, or None."""
+    def find(self, random_id: str) -> dict | None:
+        """The record of an attempt, looked up by random_id, or None."""
         params = {
-            "filter": f"(random_id={pb_quote(self.random_id)})",
+            "filter": f"(random_id={pb_quote(check_random_id(random_id))})",
             "fields": LOOKUP_FIELDS,
             "perPage": 1,
             "skipTotal": 1,
         }
-        answer = self._request("GET", self.records_url, params=params)
+        answer = self._request("GET", self.records_url, random_id, params=params)
         items = answer.get("items")
-        if not isinstance(items, list):
-            raise TelemetryError(f"Malformed answer from {self.records_url}: no list of items")
+        if not isinstance(items, list) or not all(isinstance(item, dict) and "id" in item for item in items):
+            raise TelemetryError(f"GET {self.records_url}: malformed answer, no list of records")
         return items[0] if items else None
 
-    def get(self, record_id: str) -> dict | None:
-        """The record with this id, or None when PocketBase answers 404 (unknown, or not ours)."""
+    def get(self, record_id: str, random_id: str) -> dict | None:
+        """The record with this id, or None when PocketBase answers 404 (unknown, or not this attempt's)."""
         try:
-            return self._request("GET", f"{self.records_url}/{record_id}", params={"fields": LOOKUP_FIELDS})
+            return self._request("GET", f"{self.records_url}/{record_id}", random_id, params={"fields": LOOKUP_FIELDS})
         except TelemetryError as error:
             if error.status == 404:
                 return None
             raise
 
-    def patch(self, record_id: str, body: dict) -> dict:
+    def patch(self, record_id: str, random_id: str, body: dict) -> dict:
         """PATCH a record with ``body``; return the updated record."""
-        return self._request("PATCH", f"{self.records_url}/{record_id}", json=body)
+        return self._request("PATCH", f"{self.records_url}/{record_id}", random_id, json=body)
 
-    def _request(self, method: str, url: str, **kwargs) -> dict:
+    def remaining(self) -> float:
+        return self._deadline - time.monotonic()
+
+    def _request(self, method: str, url: str, random_id: str, **kwargs) -> dict:
+        attempt = 0
+        while True:
+            remaining = self.remaining()
+            if remaining <= 0:
+                raise TelemetryError(f"{method} {url}: no time left of the {self.budget:g} s budget")
+            try:
+                return self._attempt(method, url, random_id, min(self.timeout, remaining), **kwargs)
+            except TelemetryError as error:
+                wait = self._wait_before_retry(error, attempt)
+                if wait is None:
+                    raise
+                time.sleep(wait)
+                attempt += 1
+
+    def _wait_before_retry(self, error: TelemetryError, attempt: int) -> float | None:
+        """Seconds to wait before retrying, or None when a retry cannot help or does not fit the budget."""
+        if not error.retryable or attempt >= self.retries:
+            return None
+        if error.retry_after is not None:
+            wait = error.retry_after
+        else:
+            wait = BACKOFF_BASE * (2 ** attempt) * random.uniform(0.5, 1.5)  # exponential, with jitter
+        return wait if wait < self.remaining() else None
+
+    def _attempt(self, method: str, url: str, random_id: str, seconds: float, **kwargs) -> dict:
+        headers = {TELEMETRY_ID_HEADER: random_id}
         try:
-            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-        except requests.exceptions.Timeout:
-            raise TelemetryError(f"{method} {url}: no answer within {self.timeout:g} s") from None
+            with _hard_time_limit(seconds):
+                response = self.session.request(method, url, timeout=seconds, headers=headers, **kwargs)
+        except (_AttemptTimeout, requests.exceptions.Timeout):
+            raise TelemetryError(f"{method} {url}: no answer within {seconds:.1f} s", retryable=True) from None
+        except requests.exceptions.SSLError as error:
+            raise TelemetryError(f"{method} {url}: TLS error: {error}") from None
+        except requests.exceptions.ConnectionError as error:
+            raise TelemetryError(f"{method} {url}: cannot connect: {_reason(error)}", retryable=True) from None
         except requests.exceptions.RequestException as error:
             raise TelemetryError(f"{method} {url}: {error.__class__.__name__}: {error}") from None
         try:
@@ -113,14 +210,23 @@ class TelemetryClient:
         except ValueError:
             answer = None
         if response.status_code >= 400:
-            raise _error_from_answer(method, url, response.status_code, answer)
+            raise _error_from_answer(method, url, response, answer)
         if not isinstance(answer, dict):
             raise TelemetryError(f"{method} {url}: malformed answer (HTTP {response.status_code}, not a JSON object)",
                                  status=response.status_code)
         return answer
 
 
-def _error_from_answer(method: str, url: str, status: int, answer) -> TelemetryError:
+def _reason(error: Exception) -> str:
+    """The innermost reason of a requests/urllib3 connection error, without object reprs."""
+    reason = error
+    while getattr(reason, "reason", None) is not None or (reason.args and isinstance(reason.args[0], Exception)):
+        reason = getattr(reason, "reason", None) or reason.args[0]
+    return re.sub(r"^<[^>]+>: ", "", str(reason))
+
+
+def _error_from_answer(method: str, url: str, response, answer) -> TelemetryError:
+    status = response.status_code
     message = f"HTTP {status}"
     field_errors = {}
     if isinstance(answer, dict):
@@ -133,4 +239,6 @@ def _error_from_answer(method: str, url: str, status: int, answer) -> TelemetryE
     )
     if details:
         message = f"{message} ({details})"
-    return TelemetryError(f"{method} {url}: {message}", status=status, field_errors=field_errors)
+    return TelemetryError(f"{method} {url}: {message}", status=status, field_errors=field_errors,
+                          retryable=status in RETRYABLE_STATUSES,
+                          retry_after=_retry_after(response) if status == 429 else None)

@@ -25,15 +25,24 @@ class TelemetryError(Exception):
     """The backend could not be reached or refused a request.
 
     ``status`` is the HTTP status when there was an answer, ``field_errors``
-    PocketBase's per-field validation errors (``{field: {code, message}}``).
+    PocketBase's per-field validation errors (``{field: {code, message}}``),
+    ``retryable`` whether trying again may help, ``retry_after`` the seconds
+    the backend asked to wait first.
     """
 
-    def __init__(self, message: str, status: int | None = None, field_errors: dict | None = None):
+    def __init__(self, message: str, status: int | None = None, field_errors: dict | None = None,
+                 retryable: bool = False, retry_after: float | None = None):
         super().__init__(message)
         self.status = status
         self.field_errors = field_errors or {}
+        self.retryable = retryable
+        self.retry_after = retry_after
 
     def is_not_unique(self, field: str) -> bool:
         """True when PocketBase refused the request because ``field`` must be unique."""
         error = self.field_errors.get(field)
         return isinstance(error, dict) and error.get("code") == "validation_not_unique"
+
+
+class RecordNotFound(TelemetryError):
+    """The attempt has no record to finish; trying again cannot change that."""

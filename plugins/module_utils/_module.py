@@ -3,10 +3,11 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""What every telemetry module shares: the connection and consent options,
-building the module and the client, consent, and how failures end a task.
-PRIVATE to this collection. The options are documented once, in the
-``community_scripts.telemetry.connection`` doc fragment.
+"""What every telemetry module shares: the connection, consent and spool
+options, building the module and the client, consent, and how failures end a
+task. PRIVATE to this collection. The options are documented once, in the
+``community_scripts.telemetry.connection`` and ``community_scripts.telemetry.spool``
+doc fragments.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._clien
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import parse_consent
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import Spool
 
 DEFAULT_URL = "http://db.community-scripts.org"
 DEFAULT_COLLECTION = "_dev_telemetry_data"
 DEFAULT_DIAGNOSTICS_FILE = "/usr/local/community-scripts/diagnostics"
-DEFAULT_TIMEOUT = 5
+DEFAULT_TIMEOUT = 4
+DEFAULT_RETRIES = 2
 
 
 def telemetry_argument_spec() -> dict:
@@ -33,11 +36,18 @@ def telemetry_argument_spec() -> dict:
         url=dict(type="str", default=DEFAULT_URL, fallback=(env_fallback, ["PVE_TELEMETRY_URL"])),
         collection=dict(type="str", default=DEFAULT_COLLECTION),
         timeout=dict(type="float", default=DEFAULT_TIMEOUT),
+        retries=dict(type="int", default=DEFAULT_RETRIES),
         validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
         diagnostics=dict(type="str", default="auto", choices=["auto", "yes", "no"]),
         diagnostics_file=dict(type="path", default=DEFAULT_DIAGNOSTICS_FILE),
         fail_on_error=dict(type="bool", default=False),
     )
+
+
+def spool_argument_spec(required: bool = False) -> dict:
+    """The spool option of the modules that deliver events."""
+    return dict(spool_dir=dict(type="path", required=required))
 
 
 def create_module(argument_spec: dict, **kwargs) -> AnsibleModule:
@@ -51,16 +61,27 @@ def create_module(argument_spec: dict, **kwargs) -> AnsibleModule:
 
 
 def create_client(module: AnsibleModule) -> TelemetryClient:
-    """The client for this task's attempt; bad connection options end the task naming the option."""
+    """The client of this task; its time budget starts now. Bad options end the task naming the option."""
     params = module.params
     try:
         return TelemetryClient(
             url=params["url"],
             collection=params["collection"],
-            random_id=params["random_id"],
             timeout=params["timeout"],
+            retries=params["retries"],
             validate_certs=params["validate_certs"],
+            ca_path=params["ca_path"],
         )
+    except TelemetryValueError as error:
+        fail_on_bad_input(module, error)
+
+
+def open_spool(module: AnsibleModule) -> Spool | None:
+    """The spool of O(spool_dir), or None when the task has none."""
+    if not module.params.get("spool_dir"):
+        return None
+    try:
+        return Spool(module.params["spool_dir"])
     except TelemetryValueError as error:
         fail_on_bad_input(module, error)
 
@@ -69,7 +90,9 @@ def consent_refusal(module: AnsibleModule) -> str | None:
     """None when the operator opted in; otherwise why nothing may be sent.
 
     Consent is an allow-list: only O(diagnostics=yes), or a diagnostics file
-    whose DIAGNOSTICS line says yes, lets anything leave the host.
+    whose DIAGNOSTICS line says yes, lets anything leave the host. A consent
+    file that exists but cannot be read fails the task: the operator's choice
+    is unknown, and guessing either way would be wrong.
     """
     choice = module.params["diagnostics"]
     if choice == "yes":
@@ -83,8 +106,7 @@ def consent_refusal(module: AnsibleModule) -> str | None:
     except FileNotFoundError:
         return f"no diagnostics file at {path}: the operator did not opt in"
     except OSError as error:
-        module.warn(f"diagnostics_file: cannot read {path} ({error.strerror}); treating it as no consent")
-        return f"diagnostics file {path} is unreadable: treated as no consent"
+        fail_on_bad_input(module, TelemetryValueError("diagnostics_file", f"cannot read {path}: {error.strerror}"))
     if parse_consent(text):
         return None
     return f"{path} does not say DIAGNOSTICS=yes: the operator did not opt in"
@@ -95,10 +117,15 @@ def fail_on_bad_input(module: AnsibleModule, error: TelemetryValueError, result:
     module.fail_json(**dict(result or {}, msg=str(error), option=error.option))
 
 
-def end_on_delivery_error(module: AnsibleModule, error: TelemetryError, result: dict) -> None:
-    """A delivery problem is a warning and an unchanged task, or a failure with O(fail_on_error=true)."""
-    result.update(reported=False, msg=str(error))
+def end_on_delivery_error(module: AnsibleModule, error: TelemetryError, result: dict, event: dict | None = None) -> None:
+    """A delivery problem: spool the event when there is a spool, then warn, or fail with O(fail_on_error=true)."""
+    result["msg"] = str(error)
+    spool = open_spool(module)
+    if spool and event and not module.check_mode:
+        result["spooled"] = True
+        result["changed"] = spool.append(event)
+        result["msg"] = f"{error}; kept in the spool {spool.path}"
     if module.params["fail_on_error"]:
         module.fail_json(http_status=error.status, field_errors=error.field_errors, **result)
-    module.warn(f"Telemetry not delivered: {error}")
+    module.warn(f"Telemetry not delivered: {result['msg']}")
     module.exit_json(**result)

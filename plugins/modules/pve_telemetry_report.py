@@ -21,6 +21,7 @@ author:
   - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:
   - community_scripts.telemetry.connection
+  - community_scripts.telemetry.connection.spool
   - community_scripts.telemetry.connection.action_group
   - ansible.builtin.action_common_attributes
 attributes:
@@ -167,6 +168,11 @@ payload:
     pve_version: 8.2.4
     status: installing
     random_id: 3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d
+spooled:
+  description: Whether the event could not be delivered and was kept in O(spool_dir) for a later flush.
+  returned: always
+  type: bool
+  sample: false
 skip_reason:
   description: Why nothing was sent, when the operator did not opt in.
   returned: when consent was missing
@@ -180,18 +186,21 @@ msg:
 """
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import ensure_created
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
     consent_refusal,
     create_client,
     create_module,
     end_on_delivery_error,
     fail_on_bad_input,
+    spool_argument_spec,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
     PVE_VERSION_NOT_FOUND,
     build_create_body,
     parse_pveversion,
 )
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import EVENT_CREATE, make_event
 
 
 def detect_pve_version(module) -> str:
@@ -215,14 +224,16 @@ def main():
         os_version=dict(type="str", default=""),
         method=dict(type="str", default="default"),
         pve_version=dict(type="str"),
+        **spool_argument_spec(),
     ))
-    result = dict(changed=False, reported=False, random_id=module.params["random_id"])
+    result = dict(changed=False, reported=False, spooled=False, random_id=module.params["random_id"])
 
     client = create_client(module)
     try:
-        result["payload"] = build_create_body(module.params, module.params["pve_version"] or detect_pve_version(module))
+        payload = build_create_body(module.params, module.params["pve_version"] or detect_pve_version(module))
     except TelemetryValueError as error:
         fail_on_bad_input(module, error, result)
+    result["payload"] = payload
 
     refusal = consent_refusal(module)
     if refusal:
@@ -230,29 +241,16 @@ def main():
         module.exit_json(**result)
 
     try:
-        record = client.find()
-        if record:
-            result.update(record_id=record["id"], reported=True, msg="record exists already")
-        elif module.check_mode:
-            result.update(changed=True, msg="record would be created")
-        else:
-            record, created = create_or_find(client, result["payload"])
-            result.update(changed=created, record_id=record["id"], reported=True,
-                          msg="record created" if created else "record exists already")
+        record_id, changed = ensure_created(client, payload, module.check_mode)
     except TelemetryError as error:
-        end_on_delivery_error(module, error, result)
+        end_on_delivery_error(module, error, result, make_event(EVENT_CREATE, client, payload["random_id"], payload))
+    if record_id:
+        result.update(record_id=record_id, reported=True)
+    if not changed:
+        result["msg"] = "record exists already"
+    else:
+        result.update(changed=True, msg="record would be created" if module.check_mode else "record created")
     module.exit_json(**result)
-
-
-def create_or_find(client, payload):
-    """Create the record; if a concurrent run created it first, the unique random_id says so: find it."""
-    try:
-        return client.create(payload), True
-    except TelemetryError as error:
-        existing = client.find() if error.is_not_unique("random_id") else None
-        if not existing:
-            raise
-        return existing, False
 
 
 if __name__ == "__main__":

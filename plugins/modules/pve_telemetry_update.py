@@ -22,6 +22,7 @@ author:
   - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:
   - community_scripts.telemetry.connection
+  - community_scripts.telemetry.connection.spool
   - community_scripts.telemetry.connection.action_group
   - ansible.builtin.action_common_attributes
 attributes:
@@ -118,6 +119,11 @@ reported:
   returned: always
   type: bool
   sample: true
+spooled:
+  description: Whether the event could not be delivered and was kept in O(spool_dir) for a later flush.
+  returned: always
+  type: bool
+  sample: false
 skip_reason:
   description: Why nothing was sent, when the operator did not opt in.
   returned: when consent was missing
@@ -130,30 +136,27 @@ msg:
   sample: record finished
 """
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import (
+    RecordNotFound,
+    TelemetryError,
+    TelemetryValueError,
+)
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import ensure_finished
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
     consent_refusal,
     create_client,
     create_module,
     end_on_delivery_error,
     fail_on_bad_input,
+    open_spool,
+    spool_argument_spec,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
     build_finish_body,
+    check_random_id,
     check_record_id,
-    is_already_final,
 )
-
-FINISH_FIELDS = ("status", "exit_code", "error")
-
-
-def find_record(client, record_id):
-    """The attempt's record: by id when given and it is this attempt's, else by random_id."""
-    if record_id:
-        record = client.get(record_id)
-        if record and record.get("random_id") == client.random_id:
-            return record
-    return client.find()
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import EVENT_CREATE, EVENT_FINISH, make_event
 
 
 def main():
@@ -163,14 +166,18 @@ def main():
         status=dict(type="str", required=True),
         exit_code=dict(type="raw"),
         force=dict(type="bool", default=False),
+        **spool_argument_spec(),
     ))
-    wanted = build_finish_body(module.params["status"], module.params["exit_code"])
-    result = dict(changed=False, reported=False, random_id=module.params["random_id"], **wanted)
+    params = module.params
+    wanted = build_finish_body(params["status"], params["exit_code"])
+    result = dict(changed=False, reported=False, spooled=False, random_id=params["random_id"], **wanted)
 
     client = create_client(module)
+    spool = open_spool(module)
     try:
-        if module.params["record_id"]:
-            check_record_id(module.params["record_id"])
+        check_random_id(params["random_id"])
+        if params["record_id"]:
+            check_record_id(params["record_id"])
     except TelemetryValueError as error:
         fail_on_bad_input(module, error, result)
 
@@ -179,29 +186,27 @@ def main():
         result.update(skip_reason=refusal, msg=f"nothing sent: {refusal}")
         module.exit_json(**result)
 
+    event = make_event(EVENT_FINISH, client, params["random_id"], wanted, record_id=params["record_id"], force=params["force"])
+    if spool and spool.has_waiting(EVENT_CREATE, client, params["random_id"]):
+        # The record is not created yet: the finish waits behind its create, so a flush keeps their order.
+        end_on_delivery_error(module, TelemetryError("the create of this attempt is still in the spool"), result, event)
+
     try:
-        finish(module, client, result, wanted)
+        outcome = ensure_finished(client, params["random_id"], params["record_id"], wanted, params["force"], module.check_mode)
+    except RecordNotFound as error:
+        end_on_delivery_error(module, error, result)  # nothing to spool: no delivery can find the record later
     except TelemetryError as error:
-        end_on_delivery_error(module, error, result)
+        end_on_delivery_error(module, error, result, event)
+
+    result.update(outcome["after"], record_id=outcome["record_id"], changed=outcome["changed"])
+    result["reported"] = not (outcome["changed"] and module.check_mode)
+    if module._diff and outcome["changed"]:
+        result["diff"] = dict(before=outcome["before"], after=outcome["after"])
+    if not outcome["changed"]:
+        result["msg"] = "record already finished"
+    else:
+        result["msg"] = "record would be finished" if module.check_mode else "record finished"
     module.exit_json(**result)
-
-
-def finish(module, client, result, wanted):
-    """Patch the attempt's record with ``wanted`` unless it is already final; fill ``result``."""
-    record = find_record(client, module.params["record_id"])
-    if record is None:
-        raise TelemetryError(f"no record with random_id {client.random_id} in {client.records_url}: nothing to finish")
-    result["record_id"] = record["id"]
-    current = {field: record.get(field) for field in FINISH_FIELDS}
-    if current == wanted or (is_already_final(current["status"], wanted["status"]) and not module.params["force"]):
-        result.update(current, reported=True, msg="record already finished")
-        return
-    if module._diff:
-        result["diff"] = dict(before=current, after=wanted)
-    if not module.check_mode:
-        client.patch(record["id"], wanted)
-    result.update(changed=True, reported=not module.check_mode,
-                  msg="record would be finished" if module.check_mode else "record finished")
 
 
 if __name__ == "__main__":

@@ -21,12 +21,12 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._recor
 COLLECTION = "_dev_telemetry_data"
 
 
-def new_client(url, random_id=None, **kwargs):
-    return TelemetryClient(url, COLLECTION, random_id or str(uuid.uuid4()), **kwargs)
+def new_client(url, **kwargs):
+    return TelemetryClient(url, COLLECTION, **kwargs)
 
 
-def body_for(client, **overrides):
-    params = dict(random_id=client.random_id, type="lxc", ct_type=None, nsapp="debian", disk_size=8,
+def body_for(**overrides):
+    params = dict(random_id=str(uuid.uuid4()), type="lxc", ct_type=None, nsapp="debian", disk_size=8,
                   core_count=2, ram_size=2048, os_type="debian", os_version="12", method="default")
     params.update(overrides)
     return build_create_body(params, "8.2.4")
@@ -34,28 +34,30 @@ def body_for(client, **overrides):
 
 def test_create_find_get_patch_round_trip(pocketbase_url):
     client = new_client(pocketbase_url)
-    assert client.find() is None
+    body = body_for()
+    random_id = body["random_id"]
+    assert client.find(random_id) is None
 
-    created = client.create(body_for(client))
+    created = client.create(body)
     assert len(created["id"]) == 15
     assert created["status"] == "installing"
 
-    found = client.find()
-    assert found == {"id": created["id"], "random_id": client.random_id, "status": "installing", "exit_code": 0, "error": ""}
-    assert client.get(created["id"]) == found
+    found = client.find(random_id)
+    assert found == {"id": created["id"], "random_id": random_id, "status": "installing", "exit_code": 0, "error": ""}
+    assert client.get(created["id"], random_id) == found
 
-    patched = client.patch(created["id"], {"status": "failed", "exit_code": 214, "error": "Proxmox: Not enough storage space"})
+    patched = client.patch(created["id"], random_id, {"status": "failed", "exit_code": 214, "error": "Proxmox: Not enough storage space"})
     assert (patched["status"], patched["exit_code"]) == ("failed", 214)
-    assert client.find()["status"] == "failed"
+    assert client.find(random_id)["status"] == "failed"
 
 
 def test_get_of_an_unknown_id_is_none(pocketbase_url):
-    assert new_client(pocketbase_url).get("abcdefghij12345") is None
+    assert new_client(pocketbase_url).get("abcdefghij12345", str(uuid.uuid4())) is None
 
 
 def test_validation_errors_carry_status_and_field_errors(pocketbase_url):
     client = new_client(pocketbase_url)
-    body = dict(body_for(client), status="success")  # not a value of the schema's select
+    body = dict(body_for(), status="success")  # not a value of the schema's select
     with pytest.raises(TelemetryError) as caught:
         client.create(body)
     assert caught.value.status == 400
@@ -65,9 +67,10 @@ def test_validation_errors_carry_status_and_field_errors(pocketbase_url):
 
 def test_a_second_create_of_the_same_random_id_is_refused_as_not_unique(pocketbase_url):
     client = new_client(pocketbase_url)
-    client.create(body_for(client))
+    body = body_for()
+    client.create(body)
     with pytest.raises(TelemetryError) as caught:
-        client.create(body_for(client))
+        client.create(body)
     assert caught.value.is_not_unique("random_id")
     assert not caught.value.is_not_unique("nsapp")
 
@@ -81,9 +84,9 @@ def test_pb_quote_round_trips_through_the_real_filter_parser(pocketbase_url):
     records_url = f"{pocketbase_url}/api/collections/{COLLECTION}/records"
     tag = str(uuid.uuid4())
     ids = {}
+    client = new_client(pocketbase_url)
     for value in NASTY:
-        client = new_client(pocketbase_url)
-        ids[value] = client.create(body_for(client, os_version=value, os_type=tag))["id"]
+        ids[value] = client.create(body_for(os_version=value, os_type=tag))["id"]
     for value in NASTY:
         answer = requests.get(records_url, params={
             "filter": f"(os_version={pb_quote(value)} && os_type={pb_quote(tag)})", "fields": "id,os_version", "perPage": 100,
@@ -96,17 +99,19 @@ def test_unreachable_backend_is_a_telemetry_error_without_status():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again when the with block ends: nothing listens
     with pytest.raises(TelemetryError) as caught:
-        new_client(f"http://127.0.0.1:{port}").find()
+        new_client(f"http://127.0.0.1:{port}", retries=0).find(str(uuid.uuid4()))
     assert caught.value.status is None
+    assert caught.value.retryable
+    assert "Connection refused" in str(caught.value)
 
 
 def test_a_backend_that_accepts_and_never_answers_times_out():
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(8)
-        client = new_client(f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=0.5)
+        client = new_client(f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=0.5, retries=0)
         with pytest.raises(TelemetryError) as caught:
-            client.find()
+            client.find(str(uuid.uuid4()))
     assert "no answer within 0.5 s" in str(caught.value)
 
 
@@ -127,7 +132,7 @@ def test_a_malformed_answer_is_a_telemetry_error():
     thread.start()
     try:
         with pytest.raises(TelemetryError) as caught:
-            new_client(f"http://127.0.0.1:{server.server_port}").find()
+            new_client(f"http://127.0.0.1:{server.server_port}").find(str(uuid.uuid4()))
         assert caught.value.status == 200
         assert "malformed" in str(caught.value)
     finally:
@@ -145,10 +150,16 @@ def test_check_url_accepts_only_http_urls_with_a_host(url):
 @pytest.mark.parametrize("collection", ["../x", "a/b", "", "a b", "x?y"])
 def test_collection_names_that_would_change_the_path_are_refused(collection):
     with pytest.raises(TelemetryValueError) as caught:
-        TelemetryClient("http://127.0.0.1:1", collection, str(uuid.uuid4()))
+        TelemetryClient("http://127.0.0.1:1", collection)
     assert caught.value.option == "collection"
 
 
-def test_every_request_carries_the_attempt_header():
-    client = new_client("http://127.0.0.1:1")
-    assert client.session.headers["X-Telemetry-Id"] == client.random_id
+@pytest.mark.parametrize("option, kwargs", [("timeout", {"timeout": 0}), ("timeout", {"timeout": -1}), ("retries", {"retries": -1})])
+def test_time_options_are_checked(option, kwargs):
+    with pytest.raises(TelemetryValueError) as caught:
+        new_client("http://127.0.0.1:1", **kwargs)
+    assert caught.value.option == option
+
+
+def test_the_budget_is_timeout_times_attempts():
+    assert new_client("http://127.0.0.1:1", timeout=4, retries=2).budget == 12

@@ -1,0 +1,125 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) community_scripts.telemetry contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: pve_telemetry_flush
+short_description: Deliver the telemetry events kept in a spool
+version_added: 0.1.0
+description:
+  - Delivers the events that M(community_scripts.telemetry.pve_telemetry_report) and
+    M(community_scripts.telemetry.pve_telemetry_update) kept in O(spool_dir) because the backend could not be reached.
+  - Events go out oldest first, so a record is created before it is finished. Each delivery is idempotent by the
+    attempt's C(random_id), so a repeated flush, a partly delivered spool or two flushes at once make no duplicates.
+  - Only the events meant for O(url) and O(collection) are delivered; others stay in the spool.
+  - The flush stops at the first event it cannot deliver; that event and those after it stay in the spool.
+    A finish whose record does not exist, and never can, is dropped.
+  - Nothing is sent unless the operator opted in, see O(diagnostics); then the spool is left as it is.
+author:
+  - Community Scripts telemetry maintainers (@community-scripts)
+extends_documentation_fragment:
+  - community_scripts.telemetry.connection
+  - community_scripts.telemetry.connection.action_group
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode nothing is sent; the module counts the events it would deliver.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  spool_dir:
+    description:
+      - The spool directory the events were kept in, as given to the report and update modules.
+    type: path
+    required: true
+seealso:
+  - module: community_scripts.telemetry.pve_telemetry_report
+  - module: community_scripts.telemetry.pve_telemetry_update
+"""
+
+EXAMPLES = r"""
+- name: Deliver what an earlier run could not
+  community_scripts.telemetry.pve_telemetry_flush:
+    url: http://127.0.0.1:8090
+    spool_dir: /var/spool/pve-telemetry
+  register: flush
+
+- name: Say what is left
+  ansible.builtin.debug:
+    msg: "{{ flush.delivered }} delivered, {{ flush.remaining }} still waiting"
+"""
+
+RETURN = r"""
+delivered:
+  description: How many events were delivered (or, in check mode, would be delivered).
+  returned: always
+  type: int
+  sample: 40
+remaining:
+  description: How many events are still in the spool.
+  returned: always
+  type: int
+  sample: 0
+dropped:
+  description: How many events were dropped because they could never be delivered (unreadable lines, finishes without a record).
+  returned: always
+  type: int
+  sample: 0
+skip_reason:
+  description: Why nothing was sent, when the operator did not opt in.
+  returned: when consent was missing
+  type: str
+  sample: "diagnostics=no: the operator did not opt in"
+msg:
+  description: What happened, or the delivery problem that stopped the flush.
+  returned: always
+  type: str
+  sample: 40 events delivered, 0 remaining
+"""
+
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import deliver_event
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
+    consent_refusal,
+    create_client,
+    create_module,
+    end_on_delivery_error,
+    open_spool,
+    spool_argument_spec,
+)
+
+
+def main():
+    module = create_module(argument_spec=spool_argument_spec(required=True))
+    client = create_client(module)
+    spool = open_spool(module)
+    pending = spool.pending()
+    waiting = [event for event in pending if spool.is_for(event, client)]
+    result = dict(changed=False, delivered=0, dropped=0, remaining=len(pending))
+
+    refusal = consent_refusal(module)
+    if refusal:
+        result.update(skip_reason=refusal, msg=f"nothing sent: {refusal}")
+        module.exit_json(**result)
+    if module.check_mode:
+        result.update(changed=bool(waiting), delivered=len(waiting), msg=f"{len(waiting)} events would be delivered")
+        module.exit_json(**result)
+
+    outcome = spool.flush(client, deliver_event)
+    error = outcome.pop("error")
+    result.update(outcome, changed=outcome["delivered"] + outcome["dropped"] > 0,
+                  msg=f"{outcome['delivered']} events delivered, {outcome['remaining']} remaining")
+    if error:
+        end_on_delivery_error(module, error, result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

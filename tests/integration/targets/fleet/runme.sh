@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Fleet behaviour against a real PocketBase:
+#   1. a 20-host play while the backend is down: every event is spooled; the backend comes up;
+#      one flush delivers all 40 events once, with the right final statuses;
+#   2. the same again, flushed by two flushes at once: no duplicates;
+#   3. a load test: 200 hosts, forks 20, no spool: 200 records, each final status right.
+set -euxo pipefail
+
+export ANSIBLE_ROLES_PATH=..
+export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml
+out=${OUTPUT_DIR:?}
+python=$(command -v python)
+
+local_play() {  # a playbook on this machine alone
+  ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$python" "$@"
+}
+
+inventory() {  # inventory NAME COUNT: COUNT local hosts, each with the outcome its install will have
+  "$python" - "$1" "$2" "$python" > "$out/$1.yml" <<'PY'
+import json, sys
+name, count, python = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+codes = [0, 214, 137]  # success, not enough storage, killed
+hosts = {f"{name}-{i:03d}": {"install_exit_code": codes[i % 3]} for i in range(count)}
+print(json.dumps({"all": {"hosts": hosts, "vars": {"ansible_connection": "local", "ansible_python_interpreter": python}}}))
+PY
+}
+
+# The backend's port and data, known before it runs: the first round starts while it is down.
+local_play backend.yml -e "backend_state=prepare out=$out"
+trap 'local_play backend.yml -e "@$out/backend.json" -e "backend_state=stopped out=$out"' EXIT
+
+inventory fleet-a 20
+ansible-playbook -i "$out/fleet-a.yml" -f 20 lifecycle.yml -e "@$out/backend.json" -e "run=fleet-a spool=$out/spool-a expect=spooled"
+test "$(wc -l < "$out/spool-a/events.jsonl")" -eq 40
+
+local_play backend.yml -e "@$out/backend.json" -e "backend_state=started out=$out"
+local_play flush.yml -e "@$out/backend.json" -e "spool=$out/spool-a expect_delivered=40"
+ansible-playbook -i "$out/fleet-a.yml" verify.yml -e "@$out/backend.json" -e "run=fleet-a"
+
+# Round two: spooled again (the backend refuses for a moment), then two flushes at once.
+local_play backend.yml -e "@$out/backend.json" -e "backend_state=stopped out=$out"
+inventory fleet-b 20
+ansible-playbook -i "$out/fleet-b.yml" -f 20 lifecycle.yml -e "@$out/backend.json" -e "run=fleet-b spool=$out/spool-b expect=spooled"
+local_play backend.yml -e "@$out/backend.json" -e "backend_state=started out=$out"
+local_play flush.yml -e "@$out/backend.json" -e "spool=$out/spool-b report=$out/flush-1.json" &
+first=$!
+local_play flush.yml -e "@$out/backend.json" -e "spool=$out/spool-b report=$out/flush-2.json" &
+second=$!
+wait "$first"
+wait "$second"
+"$python" -c "import json, sys; d = sum(json.load(open(f))['delivered'] for f in sys.argv[1:]); assert d == 40, d" \
+  "$out/flush-1.json" "$out/flush-2.json"
+ansible-playbook -i "$out/fleet-b.yml" verify.yml -e "@$out/backend.json" -e "run=fleet-b"
+
+# Round three: the load test.
+inventory load 200
+ansible-playbook -i "$out/load.yml" -f 20 lifecycle.yml -e "@$out/backend.json" -e "run=load expect=reported"
+ansible-playbook -i "$out/load.yml" verify.yml -e "@$out/backend.json" -e "run=load"
