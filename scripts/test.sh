@@ -39,7 +39,7 @@ log=$(mktemp)
 ansible-test integration --local --requirements --python "$PY" --color no 2>&1 | tee "$log"
 # ansible-test exits 0 when it skips targets: make sure every visible target really ran.
 expected=$(cd tests/integration/targets && for t in *; do [[ $t == setup_* || $t == prepare_* ]] || echo "$t"; done | sort)
-ran=$(sed -n 's/^Running \(.*\) integration test role$/\1/p' "$log" | sort -u)
+ran=$(sed -n 's/^Running \(.*\) integration test \(role\|script\)$/\1/p' "$log" | sort -u)
 if [ -z "$ran" ] || [ "$expected" != "$ran" ]; then
   echo "integration targets expected:"; echo "$expected"
   echo "integration targets that ran:"; echo "$ran"

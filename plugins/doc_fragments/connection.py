@@ -80,7 +80,7 @@ options:
 requirements:
   - requests
 notes:
-  - Every request carries the header C(X-Telemetry-Id) with the attempt's O(random_id), so that
+  - Every request carries the header C(X-Telemetry-Id) with the C(random_id) of the attempt it is about, so that
     a collection whose rules tie a record to its creator works with these modules unchanged.
 """
 

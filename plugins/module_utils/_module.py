@@ -117,10 +117,10 @@ def fail_on_bad_input(module: AnsibleModule, error: TelemetryValueError, result:
     module.fail_json(**dict(result or {}, msg=str(error), option=error.option))
 
 
-def end_on_delivery_error(module: AnsibleModule, error: TelemetryError, result: dict, event: dict | None = None) -> None:
-    """A delivery problem: spool the event when there is a spool, then warn, or fail with O(fail_on_error=true)."""
+def end_on_delivery_error(module: AnsibleModule, error: TelemetryError, result: dict,
+                          spool: Spool | None = None, event: dict | None = None) -> None:
+    """A delivery problem: keep the event in the spool when there is one, then warn, or fail with O(fail_on_error=true)."""
     result["msg"] = str(error)
-    spool = open_spool(module)
     if spool and event and not module.check_mode:
         result["spooled"] = True
         result["changed"] = spool.append(event)

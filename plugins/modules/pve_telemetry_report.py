@@ -193,6 +193,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._modul
     create_module,
     end_on_delivery_error,
     fail_on_bad_input,
+    open_spool,
     spool_argument_spec,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
@@ -229,6 +230,7 @@ def main():
     result = dict(changed=False, reported=False, spooled=False, random_id=module.params["random_id"])
 
     client = create_client(module)
+    spool = open_spool(module)
     try:
         payload = build_create_body(module.params, module.params["pve_version"] or detect_pve_version(module))
     except TelemetryValueError as error:
@@ -243,7 +245,7 @@ def main():
     try:
         record_id, changed = ensure_created(client, payload, module.check_mode)
     except TelemetryError as error:
-        end_on_delivery_error(module, error, result, make_event(EVENT_CREATE, client, payload["random_id"], payload))
+        end_on_delivery_error(module, error, result, spool, make_event(EVENT_CREATE, client, payload["random_id"], payload))
     if record_id:
         result.update(record_id=record_id, reported=True)
     if not changed:

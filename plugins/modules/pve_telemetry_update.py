@@ -189,14 +189,14 @@ def main():
     event = make_event(EVENT_FINISH, client, params["random_id"], wanted, record_id=params["record_id"], force=params["force"])
     if spool and spool.has_waiting(EVENT_CREATE, client, params["random_id"]):
         # The record is not created yet: the finish waits behind its create, so a flush keeps their order.
-        end_on_delivery_error(module, TelemetryError("the create of this attempt is still in the spool"), result, event)
+        end_on_delivery_error(module, TelemetryError("the create of this attempt is still in the spool"), result, spool, event)
 
     try:
         outcome = ensure_finished(client, params["random_id"], params["record_id"], wanted, params["force"], module.check_mode)
     except RecordNotFound as error:
         end_on_delivery_error(module, error, result)  # nothing to spool: no delivery can find the record later
     except TelemetryError as error:
-        end_on_delivery_error(module, error, result, event)
+        end_on_delivery_error(module, error, result, spool, event)
 
     result.update(outcome["after"], record_id=outcome["record_id"], changed=outcome["changed"])
     result["reported"] = not (outcome["changed"] and module.check_mode)
