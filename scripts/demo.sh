@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job, locally: starts an embedded PocketBase with the collection's schema on a free
-# loopback port, runs examples/report_installs.yml against it, prints the records, and stops it.
+# loopback port, provisions a small fleet of local hosts with the provision role
+# (examples/provision_fleet.yml), prints the records with their explanations, and stops it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
@@ -18,5 +19,6 @@ done
 echo "PocketBase is listening on $url (data in $workdir)"
 
 ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS_ROOT \
-  ansible-playbook -i localhost, -e ansible_python_interpreter="$VENV/bin/python" -e telemetry_url="$url" \
-  "$COLLECTION_DIR/examples/report_installs.yml"
+  ansible-playbook -i "$COLLECTION_DIR/examples/fleet_inventory.yml" -f 6 \
+  -e ansible_python_interpreter="$VENV/bin/python" -e telemetry_url="$url" \
+  "$COLLECTION_DIR/examples/provision_fleet.yml"

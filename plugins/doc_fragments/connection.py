@@ -7,7 +7,8 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # The options of plugins/module_utils/_module.py telemetry_argument_spec(), documented once.
+    # The options of plugins/module_utils/_module.py, documented once: DOCUMENTATION is
+    # connection_argument_spec(), CONSENT consent_argument_spec(), SPOOL spool_argument_spec().
     DOCUMENTATION = r"""
 options:
   url:
@@ -53,6 +54,23 @@ options:
       - A PEM file of the certificate authorities to trust for an C(https://) O(url), for a backend whose
         certificate a private CA signed. When not set, the system's trusted authorities are used.
     type: path
+  fail_on_error:
+    description:
+      - What to do when the backend cannot be reached or refuses a request.
+      - By default telemetry never fails the task it describes. The problem becomes a warning
+        and the module returns C(reported=false); with a spool, the event is kept for a later flush.
+      - Set to V(true) to fail the task instead. Bad option values always fail the task.
+    type: bool
+    default: false
+requirements:
+  - requests
+notes:
+  - Every request carries the header C(X-Telemetry-Id) with the C(random_id) of the attempt it is about, so that
+    a collection whose rules tie a record to its creator works with these modules unchanged.
+"""
+
+    CONSENT = r"""
+options:
   diagnostics:
     description:
       - The operator's consent to send telemetry. Nothing leaves the host without it.
@@ -69,19 +87,6 @@ options:
       - A file that exists but cannot be read fails the task, since the operator's choice is then unknown.
     type: path
     default: /usr/local/community-scripts/diagnostics
-  fail_on_error:
-    description:
-      - What to do when the backend cannot be reached or refuses a request.
-      - By default telemetry never fails the task it describes. The problem becomes a warning
-        and the module returns C(reported=false); with a spool, the event is kept for a later flush.
-      - Set to V(true) to fail the task instead. Bad option values always fail the task.
-    type: bool
-    default: false
-requirements:
-  - requests
-notes:
-  - Every request carries the header C(X-Telemetry-Id) with the C(random_id) of the attempt it is about, so that
-    a collection whose rules tie a record to its creator works with these modules unchanged.
 """
 
     SPOOL = r"""

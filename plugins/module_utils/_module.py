@@ -30,8 +30,8 @@ DEFAULT_TIMEOUT = 4
 DEFAULT_RETRIES = 2
 
 
-def telemetry_argument_spec() -> dict:
-    """The connection and consent options shared by every module of the collection."""
+def connection_argument_spec() -> dict:
+    """The options that say how to reach the backend, shared by every module of the action group."""
     return dict(
         url=dict(type="str", default=DEFAULT_URL, fallback=(env_fallback, ["PVE_TELEMETRY_URL"])),
         collection=dict(type="str", default=DEFAULT_COLLECTION),
@@ -39,9 +39,15 @@ def telemetry_argument_spec() -> dict:
         retries=dict(type="int", default=DEFAULT_RETRIES),
         validate_certs=dict(type="bool", default=True),
         ca_path=dict(type="path"),
+        fail_on_error=dict(type="bool", default=False),
+    )
+
+
+def consent_argument_spec() -> dict:
+    """The options that say whether the operator opted in."""
+    return dict(
         diagnostics=dict(type="str", default="auto", choices=["auto", "yes", "no"]),
         diagnostics_file=dict(type="path", default=DEFAULT_DIAGNOSTICS_FILE),
-        fail_on_error=dict(type="bool", default=False),
     )
 
 
@@ -50,12 +56,14 @@ def spool_argument_spec(required: bool = False) -> dict:
     return dict(spool_dir=dict(type="path", required=required))
 
 
-def create_module(argument_spec: dict, **kwargs) -> AnsibleModule:
+def create_module(argument_spec: dict, connection: bool = True, **kwargs) -> AnsibleModule:
     """An AnsibleModule with the shared options merged in, failing clearly without ``requests``."""
-    spec = telemetry_argument_spec()
+    spec = consent_argument_spec()
+    if connection:
+        spec.update(connection_argument_spec())
     spec.update(argument_spec)
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
-    if not HAS_REQUESTS:
+    if connection and not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     return module
 

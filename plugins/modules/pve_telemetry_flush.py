@@ -23,6 +23,7 @@ author:
   - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:
   - community_scripts.telemetry.connection
+  - community_scripts.telemetry.connection.consent
   - community_scripts.telemetry.connection.action_group
   - ansible.builtin.action_common_attributes
 attributes:

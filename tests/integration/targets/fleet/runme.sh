@@ -26,22 +26,22 @@ PY
 }
 
 # The backend's port and data, known before it runs: the first round starts while it is down.
-local_play backend.yml -e "backend_state=prepare out=$out"
-trap 'local_play backend.yml -e "@$out/backend.json" -e "backend_state=stopped out=$out"' EXIT
+local_play ../setup_pocketbase/playbooks/backend.yml -e "backend_state=prepare out=$out"
+trap 'local_play ../setup_pocketbase/playbooks/backend.yml -e "@$out/backend.json" -e "backend_state=stopped out=$out"' EXIT
 
 inventory fleet-a 20
 ansible-playbook -i "$out/fleet-a.yml" -f 20 lifecycle.yml -e "@$out/backend.json" -e "run=fleet-a spool=$out/spool-a expect=spooled"
 test "$(wc -l < "$out/spool-a/events.jsonl")" -eq 40
 
-local_play backend.yml -e "@$out/backend.json" -e "backend_state=started out=$out"
+local_play ../setup_pocketbase/playbooks/backend.yml -e "@$out/backend.json" -e "backend_state=started out=$out"
 local_play flush.yml -e "@$out/backend.json" -e "spool=$out/spool-a expect_delivered=40"
 ansible-playbook -i "$out/fleet-a.yml" verify.yml -e "@$out/backend.json" -e "run=fleet-a"
 
 # Round two: spooled again (the backend refuses for a moment), then two flushes at once.
-local_play backend.yml -e "@$out/backend.json" -e "backend_state=stopped out=$out"
+local_play ../setup_pocketbase/playbooks/backend.yml -e "@$out/backend.json" -e "backend_state=stopped out=$out"
 inventory fleet-b 20
 ansible-playbook -i "$out/fleet-b.yml" -f 20 lifecycle.yml -e "@$out/backend.json" -e "run=fleet-b spool=$out/spool-b expect=spooled"
-local_play backend.yml -e "@$out/backend.json" -e "backend_state=started out=$out"
+local_play ../setup_pocketbase/playbooks/backend.yml -e "@$out/backend.json" -e "backend_state=started out=$out"
 local_play flush.yml -e "@$out/backend.json" -e "spool=$out/spool-b report=$out/flush-1.json" &
 first=$!
 local_play flush.yml -e "@$out/backend.json" -e "spool=$out/spool-b report=$out/flush-2.json" &

@@ -1,0 +1,77 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) community_scripts.telemetry contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: pve_telemetry_consent
+short_description: Tell whether the operator of a host opted in to community-scripts telemetry
+version_added: 0.1.0
+description:
+  - Resolves the operator's consent once, exactly as the other modules of this collection do, so that a play
+    can decide once and pass V(yes) or V(no) as O(community_scripts.telemetry.pve_telemetry_report#module:diagnostics)
+    to every telemetry task that follows.
+  - Reads only O(diagnostics_file) on the host; sends nothing.
+author:
+  - Community Scripts telemetry maintainers (@community-scripts)
+extends_documentation_fragment:
+  - community_scripts.telemetry.connection.consent
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - The module only reads; it behaves the same in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options: {}
+notes:
+  - This module is not in the C(community_scripts.telemetry.telemetry) action group, because it has no connection options.
+seealso:
+  - module: community_scripts.telemetry.pve_telemetry_report
+"""
+
+EXAMPLES = r"""
+- name: Resolve consent once
+  community_scripts.telemetry.pve_telemetry_consent:
+  register: consent
+
+- name: Report only with consent
+  community_scripts.telemetry.pve_telemetry_report:
+    url: http://127.0.0.1:8090
+    diagnostics: "{{ 'yes' if consent.consent else 'no' }}"
+    random_id: "{{ install_id }}"
+    nsapp: debian
+"""
+
+RETURN = r"""
+consent:
+  description: Whether the operator opted in.
+  returned: always
+  type: bool
+  sample: false
+reason:
+  description: Why there is no consent.
+  returned: when RV(consent) is false
+  type: str
+  sample: "no diagnostics file at /usr/local/community-scripts/diagnostics: the operator did not opt in"
+"""
+
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import consent_refusal, create_module
+
+
+def main():
+    module = create_module(argument_spec={}, connection=False)
+    refusal = consent_refusal(module)
+    if refusal:
+        module.exit_json(changed=False, consent=False, reason=refusal)
+    module.exit_json(changed=False, consent=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The provision role against a real PocketBase: every backend, success and failure, consent,
+# a telemetry backend that is down, and a ten-host play with mixed outcomes.
+set -euxo pipefail
+
+export ANSIBLE_ROLES_PATH=..
+out=${OUTPUT_DIR:?}
+python=$(command -v python)
+backend=../setup_pocketbase/playbooks/backend.yml
+
+local_play() {  # a playbook on this machine alone
+  ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$python" "$@"
+}
+
+local_play "$backend" -e "backend_state=prepare out=$out"
+trap 'local_play "$backend" -e "@$out/backend.json" -e "backend_state=stopped out=$out"' EXIT
+local_play "$backend" -e "@$out/backend.json" -e "backend_state=started out=$out"
+
+local_play scenarios.yml -e "@$out/backend.json" -e "out=$out"
+
+# The telemetry backend goes down: provisioning still succeeds; the next run flushes what was kept.
+local_play "$backend" -e "@$out/backend.json" -e "backend_state=stopped out=$out"
+local_play down.yml -e "@$out/backend.json" -e "out=$out phase=down"
+local_play "$backend" -e "@$out/backend.json" -e "backend_state=started out=$out"
+local_play down.yml -e "@$out/backend.json" -e "out=$out phase=up"
+
+"$python" - "$python" > "$out/fleet.yml" <<'PY'
+import json, sys
+codes = [0, 214, 137, 0, 206, 0, 1, 225, 0, 143]
+hosts = {f"pve-{i:02d}": {"install_exit_code": code} for i, code in enumerate(codes)}
+print(json.dumps({"all": {"hosts": hosts, "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.argv[1]}}}))
+PY
+ansible-playbook -i "$out/fleet.yml" -f 10 fleet.yml -e "@$out/backend.json" -e "out=$out"
