@@ -23,18 +23,19 @@ export PATH="$VENV/bin:$PATH" VENV COLLECTION_DIR COLLECTIONS_ROOT REPO_ROOT
 
 # ansible-test bootstraps pip in each venv it makes with a get-pip script it downloads
 # from a host this network does not reach; this stand-in uses ensurepip instead.
-cache=$HOME/.ansible/test/cache
-mkdir -p "$cache"
-pip_versions=$("$VENV/bin/python" - <<'PY'
+install_get_pip_standin() {  # install_get_pip_standin PYTHON: for the pip that PYTHON's ansible-test pins
+  local cache=$HOME/.ansible/test/cache version
+  mkdir -p "$cache"
+  for version in $("$1" - <<'PY'
 import pathlib, re, ansible_test
 source = pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py"
 print(" ".join(sorted(set(re.findall(r"pip='([0-9.]+)'", source.read_text())))))
 PY
-)
-for version in $pip_versions; do
-  target=$cache/get_pip_${version//./_}.py
-  [ -f "$target" ] || cp "$REPO_ROOT/tests/utils/get_pip_standin.py" "$target"
-done
+  ); do
+    [ -f "$cache/get_pip_${version//./_}.py" ] || cp "$REPO_ROOT/tests/utils/get_pip_standin.py" "$cache/get_pip_${version//./_}.py"
+  done
+}
+install_get_pip_standin "$VENV/bin/python"
 
 # Fresh copy of the tracked and new (not ignored) files.
 rm -rf "$COLLECTION_DIR"

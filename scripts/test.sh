@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the collection, from a fresh clone:
 #   the contract snapshot check, ansible-test sanity, unit tests (against a real PocketBase),
-#   integration tests (ansible-playbook against a real PocketBase) and the changelog lint.
+#   integration tests (ansible-playbook against a real PocketBase), the changelog lint, and
+#   scripts/check.sh (ansible-lint, antsibull-docs, galaxy-importer, ansible-builder, and sanity +
+#   units on ansible-core 2.17, 2.21).
 # Everything it needs is installed by scripts/bootstrap.sh into .venv.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
@@ -31,7 +33,9 @@ ansible-test sanity --python "$PY" --color no
 ok "sanity"
 
 stage "ansible-test units (Python $PY)"
-ansible-test units --local --requirements --python "$PY" --color no
+units_log=$(mktemp)
+ansible-test units --local --requirements --python "$PY" --color no 2>&1 | tee "$units_log"
+grep -Eq "^=+ [0-9]+ passed" "$units_log" || { echo "FAILED: no unit test ran"; exit 1; }
 ok "units"
 
 stage "ansible-test integration (Python $PY)"
@@ -48,6 +52,10 @@ if [ -z "$ran" ] || [ "$expected" != "$ran" ]; then
 fi
 echo "integration targets run: $(echo "$ran" | wc -l)"
 ok "integration"
+
+stage "the ecosystem's checkers, and sanity + units on the other ansible-core versions"
+"$REPO_ROOT/scripts/check.sh"
+ok "checkers"
 
 echo
 echo "stages: $passed passed, 0 failed"

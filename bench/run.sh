@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Runs the benchmarks and writes docs/benchmarks.md (see bench/run.py). Takes several minutes.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/bootstrap.sh"
+exec python "$REPO_ROOT/bench/run.py" "$@"
