@@ -121,7 +121,7 @@ class TelemetryClient:
     """
 
     def __init__(self, url: str, collection: str, timeout: float = 5, retries: int = 2,
-                 validate_certs: bool = True, ca_path: str | None = None):
+                 validate_certs: bool = True, ca_path: str | None = None, token: str | None = None):
         self.url = check_url(url)
         self.collection = check_collection(collection)
         self.records_url = f"{self.url}/api/collections/{self.collection}/records"
@@ -132,6 +132,8 @@ class TelemetryClient:
         self.session = requests.Session()
         self.session.verify = (ca_path or True) if validate_certs else False
         self.session.headers.update({"Accept": "application/json", "User-Agent": "community_scripts.telemetry"})
+        if token:
+            self.session.headers["Authorization"] = token
 
     def create(self, body: dict) -> dict:
         """POST a new record; return it (with its ``id``)."""
@@ -164,10 +166,25 @@ class TelemetryClient:
         """PATCH a record with ``body``; return the updated record."""
         return self._request("PATCH", f"{self.records_url}/{record_id}", random_id, json=body)
 
+    def list_page(self, filter_expression: str, page: int, per_page: int, fields: str) -> list:
+        """One page of records matching a PocketBase filter, oldest first (no attempt header: a fleet query)."""
+        params = {"filter": filter_expression, "page": page, "perPage": per_page, "sort": "created", "skipTotal": 1}
+        if fields:
+            params["fields"] = fields
+        answer = self._request("GET", self.records_url, None, params=params)
+        items = answer.get("items")
+        if not isinstance(items, list):
+            raise TelemetryError(f"GET {self.records_url}: malformed answer, no list of records")
+        return items
+
+    def renew_budget(self) -> None:
+        """Start a new time budget, for a caller that makes many independent requests (a paginated read)."""
+        self._deadline = time.monotonic() + self.budget
+
     def remaining(self) -> float:
         return self._deadline - time.monotonic()
 
-    def _request(self, method: str, url: str, random_id: str, **kwargs) -> dict:
+    def _request(self, method: str, url: str, random_id: str | None, **kwargs) -> dict:
         attempt = 0
         while True:
             remaining = self.remaining()
@@ -192,8 +209,8 @@ class TelemetryClient:
             wait = BACKOFF_BASE * (2 ** attempt) * random.uniform(0.5, 1.5)  # exponential, with jitter
         return wait if wait < self.remaining() else None
 
-    def _attempt(self, method: str, url: str, random_id: str, seconds: float, **kwargs) -> dict:
-        headers = {TELEMETRY_ID_HEADER: random_id}
+    def _attempt(self, method: str, url: str, random_id: str | None, seconds: float, **kwargs) -> dict:
+        headers = {TELEMETRY_ID_HEADER: random_id} if random_id else {}
         try:
             with _hard_time_limit(seconds):
                 response = self.session.request(method, url, timeout=seconds, headers=headers, **kwargs)

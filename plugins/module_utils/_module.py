@@ -79,6 +79,7 @@ def create_client(module: AnsibleModule) -> TelemetryClient:
             retries=params["retries"],
             validate_certs=params["validate_certs"],
             ca_path=params["ca_path"],
+            token=params.get("token"),
         )
     except TelemetryValueError as error:
         fail_on_bad_input(module, error)

@@ -1,0 +1,191 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) community_scripts.telemetry contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: pve_telemetry_info
+short_description: Answer fleet questions from the community-scripts telemetry records
+version_added: 0.2.0
+description:
+  - Reads the telemetry records that match a question (an app, a status, a type, a time window), page by page,
+    and returns them with their aggregates. Counts per status and per app, the failure rate, and the most frequent
+    exit codes of failures with their explanations.
+  - Works anonymously on an C(open) collection, and with a superuser O(token) on a C(guarded) one
+    (see the C(community_scripts.telemetry.telemetry_server) role), where anonymous callers see nothing.
+  - Only reads. Each page of records gets the time budget described in O(timeout).
+author:
+  - Community Scripts telemetry maintainers (@community-scripts)
+extends_documentation_fragment:
+  - community_scripts.telemetry.connection
+  - community_scripts.telemetry.connection.consent
+  - community_scripts.telemetry.connection.action_group
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.info_module
+attributes:
+  check_mode:
+    support: full
+    details:
+      - The module only reads.
+  platform:
+    platforms: posix
+notes:
+  - O(diagnostics) and O(diagnostics_file) are accepted, so that C(module_defaults) of the action group apply,
+    and ignored. Reading sends nothing about the host.
+options:
+  token:
+    description:
+      - A PocketBase superuser token, sent as the C(Authorization) header. Needed on a C(guarded) collection.
+      - If not set, the value of the E(PVE_TELEMETRY_TOKEN) environment variable is used.
+    type: str
+  app:
+    description: Only records of this application (C(nsapp)).
+    type: str
+  status:
+    description: Only records with this status.
+    type: str
+    choices: [installing, sucess, failed, unknown]
+  type:
+    description: Only records of this type.
+    type: str
+    choices: [lxc, vm, addon, pve]
+  since:
+    description: Only records created at or after this UTC time, for example V(2026-11-01) or V(2026-11-01 10:00:00).
+    type: str
+  until:
+    description: Only records created before this UTC time.
+    type: str
+  limit:
+    description: How many of the matching records to return in RV(records), oldest first; the aggregates cover all of them.
+    type: int
+    default: 100
+  top:
+    description: How many of the most frequent failure exit codes to return.
+    type: int
+    default: 5
+seealso:
+  - module: community_scripts.telemetry.pve_telemetry_report
+"""
+
+EXAMPLES = r"""
+- name: Which apps fail, and with which exit codes, this month
+  community_scripts.telemetry.pve_telemetry_info:
+    url: http://127.0.0.1:8090
+    token: "{{ pocketbase_superuser_token }}"
+    since: "2026-11-01"
+  register: fleet
+
+- name: Say it
+  ansible.builtin.debug:
+    msg: "{{ fleet.aggregates.failure_rate }} of finished installs failed; top: {{ fleet.aggregates.top_exit_codes[0].explanation }}"
+"""
+
+RETURN = r"""
+count:
+  description: How many records match.
+  returned: always
+  type: int
+  sample: 120
+records:
+  description: The first O(limit) matching records, oldest first.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": "yehltm1rqw1okg7", "nsapp": "debian", "type": "lxc", "status": "failed", "exit_code": 214,
+            "error": "Proxmox: Not enough storage space", "created": "2026-11-27 23:16:43.084Z"}]
+aggregates:
+  description: What the matching records say together.
+  returned: always
+  type: dict
+  contains:
+    total:
+      description: How many records match.
+      type: int
+    by_status:
+      description: Records per status.
+      type: dict
+      sample: {"failed": 3, "sucess": 9}
+    by_app:
+      description: Per app, the records, the records per status and the failure rate, most installed app first.
+      type: dict
+    failure_rate:
+      description: Failed records / finished (C(sucess) or C(failed)) records, or null when none is finished.
+      type: float
+      sample: 0.25
+    top_exit_codes:
+      description: The most frequent exit codes of failed and unknown records, with their explanations.
+      type: list
+      elements: dict
+      sample: [{"exit_code": 214, "count": 2, "explanation": "Proxmox: Not enough storage space"}]
+    first:
+      description: When the oldest matching record was created.
+      type: str
+    last:
+      description: When the newest matching record was created.
+      type: str
+filter:
+  description: The PocketBase filter that was sent.
+  returned: always
+  type: str
+  sample: (nsapp='debian') && (created>='2026-11-01')
+"""
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._insight import aggregate, build_filter
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
+    create_client,
+    create_module,
+    end_on_delivery_error,
+    fail_on_bad_input,
+)
+
+PAGE_SIZE = 500
+FIELDS = "id,random_id,nsapp,type,status,exit_code,error,os_type,os_version,disk_size,core_count,ram_size,method,pve_version,created,updated"
+
+
+def read_all(client: TelemetryClient, filter_expression: str) -> list:
+    records, page = [], 1
+    while True:
+        client.renew_budget()
+        items = client.list_page(filter_expression, page, PAGE_SIZE, FIELDS)
+        records.extend(items)
+        if len(items) < PAGE_SIZE:
+            return records
+        page += 1
+
+
+def main():
+    module = create_module(argument_spec=dict(
+        token=dict(type="str", no_log=True, fallback=(env_fallback, ["PVE_TELEMETRY_TOKEN"])),
+        app=dict(type="str"),
+        status=dict(type="str", choices=["installing", "sucess", "failed", "unknown"]),
+        type=dict(type="str", choices=["lxc", "vm", "addon", "pve"]),
+        since=dict(type="str"),
+        until=dict(type="str"),
+        limit=dict(type="int", default=100),
+        top=dict(type="int", default=5),
+    ))
+    params = module.params
+    result = dict(changed=False, count=0, records=[], aggregates=aggregate([]))
+    client = create_client(module)
+    try:
+        result["filter"] = build_filter(params["app"], params["status"], params["type"], params["since"], params["until"])
+    except TelemetryValueError as error:
+        fail_on_bad_input(module, error, result)
+    try:
+        records = read_all(client, result["filter"])
+    except TelemetryError as error:
+        end_on_delivery_error(module, error, result)
+    result.update(count=len(records), records=records[:max(params["limit"], 0)],
+                  aggregates=aggregate(records, max(params["top"], 0)))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
