@@ -216,6 +216,25 @@ def bench_memory(server: PocketBase, workdir: Path) -> dict:
     return {"module_max_rss_kb": max_rss, "python_with_ansible_basic_kb": base_rss, "answer": json.loads(result.stdout)}
 
 
+def bench_imports(repetitions: int = 7) -> dict:
+    """Median wall time of a Python that imports what each kind of module needs, and of an empty one."""
+    programs = {
+        "python (nothing)": "pass",
+        "ansible.module_utils.basic (ping)": "import ansible.module_utils.basic",
+        "+ ansible.module_utils.urls (uri)": "import ansible.module_utils.basic, ansible.module_utils.urls",
+        "+ requests (this collection)": "import ansible.module_utils.basic, requests",
+    }
+    medians = {}
+    for name, program in programs.items():
+        times = []
+        for dummy in range(repetitions):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", program], check=True)
+            times.append(time.perf_counter() - started)
+        medians[name] = statistics.median(times)
+    return medians
+
+
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -243,6 +262,8 @@ def main() -> int:
         results["fleet"] = bench_fleet(server, args.hosts, args.forks, args.repetitions, workdir)
         print("worst case ...", flush=True)
         results["worst_case"] = bench_worst_case(workdir)
+        print("imports ...", flush=True)
+        results["imports"] = bench_imports()
         print("memory ...", flush=True)
         results["memory"] = bench_memory(server, workdir)
         print("lookup ...", flush=True)

@@ -35,7 +35,7 @@ def check_time(value: str | None, option: str) -> str | None:
 
 
 def build_filter(app: str | None = None, status: str | None = None, record_type: str | None = None,
-                 since: str | None = None, until: str | None = None) -> str:
+                 since: str | None = None, before: str | None = None) -> str:
     """The PocketBase filter of a fleet question; every value quoted, nothing pasted."""
     terms = []
     for field, value in (("nsapp", app), ("status", status), ("type", record_type)):
@@ -43,8 +43,8 @@ def build_filter(app: str | None = None, status: str | None = None, record_type:
             terms.append(f"{field}={pb_quote(value)}")
     if since:
         terms.append(f"created>={pb_quote(check_time(since, 'since'))}")
-    if until:
-        terms.append(f"created<{pb_quote(check_time(until, 'until'))}")
+    if before:
+        terms.append(f"created<{pb_quote(check_time(before, 'before'))}")
     return " && ".join(f"({term})" for term in terms)
 
 

@@ -24,12 +24,13 @@ extends_documentation_fragment:
   - community_scripts.telemetry.connection.consent
   - community_scripts.telemetry.connection.action_group
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.info_module
 attributes:
   check_mode:
     support: full
     details:
       - The module only reads.
+  diff_mode:
+    support: none
   platform:
     platforms: posix
 notes:
@@ -55,7 +56,7 @@ options:
   since:
     description: Only records created at or after this UTC time, for example V(2026-11-01) or V(2026-11-01 10:00:00).
     type: str
-  until:
+  before:
     description: Only records created before this UTC time.
     type: str
   limit:
@@ -167,7 +168,7 @@ def main():
         status=dict(type="str", choices=["installing", "sucess", "failed", "unknown"]),
         type=dict(type="str", choices=["lxc", "vm", "addon", "pve"]),
         since=dict(type="str"),
-        until=dict(type="str"),
+        before=dict(type="str"),
         limit=dict(type="int", default=100),
         top=dict(type="int", default=5),
     ))
@@ -175,7 +176,7 @@ def main():
     result = dict(changed=False, count=0, records=[], aggregates=aggregate([]))
     client = create_client(module)
     try:
-        result["filter"] = build_filter(params["app"], params["status"], params["type"], params["since"], params["until"])
+        result["filter"] = build_filter(params["app"], params["status"], params["type"], params["since"], params["before"])
     except TelemetryValueError as error:
         fail_on_bad_input(module, error, result)
     try:

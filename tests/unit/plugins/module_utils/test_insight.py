@@ -45,7 +45,7 @@ def test_aggregates_of_nothing():
 
 
 def test_filter_quotes_every_value():
-    assert build_filter(app="it's", status="failed", record_type="vm", since="2026-11-01", until="2026-11-02T10:00:00Z") == (
+    assert build_filter(app="it's", status="failed", record_type="vm", since="2026-11-01", before="2026-11-02T10:00:00Z") == (
         "(nsapp='it\\'s') && (status='failed') && (type='vm') && (created>='2026-11-01') && (created<'2026-11-02 10:00:00')")
     assert build_filter() == ""
 
