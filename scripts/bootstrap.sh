@@ -8,6 +8,7 @@
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO_ROOT"  # the copy below replaces the collection tree, which may be the caller's working directory
 PYTHON=${PYTHON:-python3.11}
 VENV=${VENV:-$REPO_ROOT/.venv}
 COLLECTIONS_ROOT=$REPO_ROOT/build

@@ -54,6 +54,7 @@ echo "integration targets run: $(echo "$ran" | wc -l)"
 ok "integration"
 
 stage "the ecosystem's checkers, and sanity + units on the other ansible-core versions"
+cd "$REPO_ROOT"
 "$REPO_ROOT/scripts/check.sh"
 ok "checkers"
 

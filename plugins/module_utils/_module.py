@@ -121,6 +121,14 @@ def consent_refusal(module: AnsibleModule) -> str | None:
     return f"{path} does not say DIAGNOSTICS=yes: the operator did not opt in"
 
 
+def end_without_consent(module: AnsibleModule, result: dict) -> None:
+    """End the task, sending nothing, when the operator did not opt in; return when they did."""
+    refusal = consent_refusal(module)
+    if refusal:
+        result.update(skip_reason=refusal, msg=f"nothing sent: {refusal}")
+        module.exit_json(**result)
+
+
 def fail_on_bad_input(module: AnsibleModule, error: TelemetryValueError, result: dict | None = None) -> None:
     """Bad input always fails the task, naming the option."""
     module.fail_json(**dict(result or {}, msg=str(error), option=error.option))

@@ -88,10 +88,10 @@ msg:
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import deliver_event
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
-    consent_refusal,
     create_client,
     create_module,
     end_on_delivery_error,
+    end_without_consent,
     open_spool,
     spool_argument_spec,
 )
@@ -105,10 +105,7 @@ def main():
     waiting = [event for event in pending if spool.is_for(event, client)]
     result = dict(changed=False, delivered=0, dropped=0, remaining=len(pending))
 
-    refusal = consent_refusal(module)
-    if refusal:
-        result.update(skip_reason=refusal, msg=f"nothing sent: {refusal}")
-        module.exit_json(**result)
+    end_without_consent(module, result)
     if module.check_mode:
         result.update(changed=bool(waiting), delivered=len(waiting), msg=f"{len(waiting)} events would be delivered")
         module.exit_json(**result)

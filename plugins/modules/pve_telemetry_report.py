@@ -189,10 +189,10 @@ msg:
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import ensure_created
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
-    consent_refusal,
     create_client,
     create_module,
     end_on_delivery_error,
+    end_without_consent,
     fail_on_bad_input,
     open_spool,
     spool_argument_spec,
@@ -238,10 +238,7 @@ def main():
         fail_on_bad_input(module, error, result)
     result["payload"] = payload
 
-    refusal = consent_refusal(module)
-    if refusal:
-        result.update(skip_reason=refusal, msg=f"nothing sent: {refusal}")
-        module.exit_json(**result)
+    end_without_consent(module, result)
 
     try:
         record_id, changed = ensure_created(client, payload, module.check_mode)

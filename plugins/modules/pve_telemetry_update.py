@@ -144,10 +144,10 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._error
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import ensure_finished
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
-    consent_refusal,
     create_client,
     create_module,
     end_on_delivery_error,
+    end_without_consent,
     fail_on_bad_input,
     open_spool,
     spool_argument_spec,
@@ -182,10 +182,7 @@ def main():
     except TelemetryValueError as error:
         fail_on_bad_input(module, error, result)
 
-    refusal = consent_refusal(module)
-    if refusal:
-        result.update(skip_reason=refusal, msg=f"nothing sent: {refusal}")
-        module.exit_json(**result)
+    end_without_consent(module, result)
 
     event = make_event(EVENT_FINISH, client, params["random_id"], wanted, record_id=params["record_id"], force=params["force"])
     if spool and spool.has_waiting(EVENT_CREATE, client, params["random_id"]):
