@@ -42,7 +42,7 @@ REPO_ROOT = Path(os.environ["REPO_ROOT"])
 sys.path.insert(0, os.environ["COLLECTIONS_ROOT"])
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient  # noqa: E402
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (  # noqa: E402
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import (  # noqa: E402
     build_create_body,
     build_finish_body,
 )

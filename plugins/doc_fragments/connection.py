@@ -7,8 +7,8 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # The options of plugins/module_utils/_module.py, documented once: DOCUMENTATION is
-    # connection_argument_spec(), CONSENT consent_argument_spec(), SPOOL spool_argument_spec().
+    # The connection options, documented once: connection_argument_spec() in plugins/module_utils/_argspec.py,
+    # with the defaults of plugins/module_utils/_client.py.
     DOCUMENTATION = r"""
 options:
   url:
@@ -67,47 +67,4 @@ requirements:
 notes:
   - Every request carries the header C(X-Telemetry-Id) with the C(random_id) of the attempt it is about, so that
     a collection whose rules tie a record to its creator works with these modules unchanged.
-"""
-
-    CONSENT = r"""
-options:
-  diagnostics:
-    description:
-      - The operator's consent to send telemetry. Nothing leaves the host without it.
-      - V(auto) reads the consent from O(diagnostics_file), as the community scripts do.
-      - V(yes) is the operator opting in for this task; V(no) sends nothing.
-    type: str
-    choices: [auto, 'yes', 'no']
-    default: auto
-  diagnostics_file:
-    description:
-      - The consent file read when O(diagnostics=auto), on the host the module runs on.
-      - Only a line C(DIAGNOSTICS=yes) (spaces, quotes and case do not matter) counts as consent.
-        No file, no such line, or any other value means no.
-      - A file that exists but cannot be read fails the task, since the operator's choice is then unknown.
-    type: path
-    default: /usr/local/community-scripts/diagnostics
-"""
-
-    SPOOL = r"""
-options:
-  spool_dir:
-    description:
-      - A directory on the host the module runs on where events that cannot be delivered within the time budget
-        are kept, so that none is lost. The module then succeeds with C(reported=false) and C(spooled=true).
-      - The spool is one file of JSON lines, C(events.jsonl); any number of tasks may write to it at once.
-      - M(community_scripts.telemetry.pve_telemetry_flush) delivers the kept events later, in order.
-      - Without it, an event that cannot be delivered is lost, with a warning.
-    type: path
-"""
-
-    ACTION_GROUP = r"""
-attributes:
-  action_group:
-    description:
-      - Use C(group/community_scripts.telemetry.telemetry) in C(module_defaults) to set the connection options
-        once for every module of this collection.
-    support: full
-    membership:
-      - community_scripts.telemetry.telemetry
 """

@@ -45,7 +45,7 @@ _value:
 """
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._exit_codes import explain_exit_code as explain
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import normalise_exit_code
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import normalise_exit_code
 
 
 def explain_exit_code(code) -> str:

@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The HTTP side of the contract: create, look up, read and patch records in a
-PocketBase collection, in bounded time. PRIVATE to this collection.
+"""The HTTP side of the contract: create, look up, read, patch and page through
+records in a PocketBase collection, in bounded time, with every filter value
+quoted. PRIVATE to this collection.
 
 Time: one client spends at most ``timeout * (retries + 1)`` seconds on the
 network, whatever the backend does. Each attempt is cut off after ``timeout``
@@ -29,8 +30,9 @@ from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import check_random_id, pb_quote
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import LOOKUP_FIELDS
 
 try:
     import requests
@@ -41,14 +43,25 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
+# The connection's defaults; the modules' options and their documentation take them from here.
+DEFAULT_URL = "http://db.community-scripts.org"  # the public backend of the original scripts
+DEFAULT_COLLECTION = "_dev_telemetry_data"
+DEFAULT_TIMEOUT = 4
+DEFAULT_RETRIES = 2
+
 # The header that ties a request to one attempt. A collection whose rules
 # compare it with the record's random_id lets only that attempt read or change
 # its record; an open collection ignores it.
 TELEMETRY_ID_HEADER = "X-Telemetry-Id"
-LOOKUP_FIELDS = "id,random_id,status,exit_code,error"
 RETRYABLE_STATUSES = (429, 502, 503, 504)
 BACKOFF_BASE = 0.5
+PAGE_SIZE = 500
 _COLLECTION_RE = re.compile(r"^\w+$")
+
+
+def pb_quote(value: str) -> str:
+    """Quote a value as a PocketBase filter string literal: backslash first, then the quote."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def check_url(url: str) -> str:
@@ -120,7 +133,8 @@ class TelemetryClient:
     Every request carries the X-Telemetry-Id header of the attempt it is about.
     """
 
-    def __init__(self, url: str, collection: str, timeout: float = 5, retries: int = 2,
+    def __init__(self, url: str, collection: str = DEFAULT_COLLECTION, timeout: float = DEFAULT_TIMEOUT,
+                 retries: int = DEFAULT_RETRIES,
                  validate_certs: bool = True, ca_path: str | None = None, token: str | None = None):
         self.url = check_url(url)
         self.collection = check_collection(collection)
@@ -143,7 +157,7 @@ class TelemetryClient:
         """The record of an attempt, looked up by random_id, or None."""
         params = {
             "filter": f"(random_id={pb_quote(check_random_id(random_id))})",
-            "fields": LOOKUP_FIELDS,
+            "fields": ",".join(LOOKUP_FIELDS),
             "perPage": 1,
             "skipTotal": 1,
         }
@@ -156,7 +170,7 @@ class TelemetryClient:
     def get(self, record_id: str, random_id: str) -> dict | None:
         """The record with this id, or None when PocketBase answers 404 (unknown, or not this attempt's)."""
         try:
-            return self._request("GET", f"{self.records_url}/{record_id}", random_id, params={"fields": LOOKUP_FIELDS})
+            return self._request("GET", f"{self.records_url}/{record_id}", random_id, params={"fields": ",".join(LOOKUP_FIELDS)})
         except TelemetryError as error:
             if error.status == 404:
                 return None
@@ -165,6 +179,17 @@ class TelemetryClient:
     def patch(self, record_id: str, random_id: str, body: dict) -> dict:
         """PATCH a record with ``body``; return the updated record."""
         return self._request("PATCH", f"{self.records_url}/{record_id}", random_id, json=body)
+
+    def list_all(self, filter_expression: str, fields: tuple) -> list:
+        """Every record matching a PocketBase filter, oldest first, page by page; each page gets a new time budget."""
+        records, page = [], 1
+        while True:
+            self.renew_budget()
+            items = self.list_page(filter_expression, page, PAGE_SIZE, ",".join(fields))
+            records.extend(items)
+            if len(items) < PAGE_SIZE:
+                return records
+            page += 1
 
     def list_page(self, filter_expression: str, page: int, per_page: int, fields: str) -> list:
         """One page of records matching a PocketBase filter, oldest first (no attempt header: a fleet query)."""

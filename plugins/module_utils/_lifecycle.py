@@ -12,10 +12,23 @@ through here, so a spooled event is delivered exactly as a live one.
 from __future__ import annotations
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import RecordNotFound, TelemetryError
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import is_already_final
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
+    FINAL_STATUSES,
+    FINISH_FIELDS,
+    STATUS_UNKNOWN,
+)
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import EVENT_CREATE
 
-FINISH_FIELDS = ("status", "exit_code", "error")
+
+def is_already_final(current_status: str, wanted_status: str) -> bool:
+    """True when a record's status must not be overwritten without force.
+
+    ``sucess`` and ``failed`` are final. ``unknown`` is final too, except that
+    a real final status may supersede it.
+    """
+    if current_status in FINAL_STATUSES:
+        return True
+    return current_status == STATUS_UNKNOWN and wanted_status not in FINAL_STATUSES
 
 
 def ensure_created(client, payload: dict, check_mode: bool = False) -> tuple[str | None, bool]:

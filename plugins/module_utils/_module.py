@@ -3,61 +3,37 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""What every telemetry module shares: the connection, consent and spool
-options, building the module and the client, consent, and how failures end a
-task. PRIVATE to this collection. The options are documented once, in the
-``community_scripts.telemetry.connection`` and ``community_scripts.telemetry.spool``
-doc fragments.
+"""What every telemetry module does the same way: build the module with the
+shared option groups (``_argspec``), build the client and the spool, and end
+the task, whether it sends nothing, fails on bad input, or meets a delivery
+problem. PRIVATE to this collection.
+
+Every function here that ends the task is typed ``NoReturn``; the others
+return their object or end the task through one of those.
 """
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from typing import NoReturn
 
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import (
+    connection_argument_spec,
+    consent_argument_spec,
+)
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     TelemetryClient,
 )
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import consent_refusal
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import parse_consent
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import Spool
-
-DEFAULT_URL = "http://db.community-scripts.org"
-DEFAULT_COLLECTION = "_dev_telemetry_data"
-DEFAULT_DIAGNOSTICS_FILE = "/usr/local/community-scripts/diagnostics"
-DEFAULT_TIMEOUT = 4
-DEFAULT_RETRIES = 2
-
-
-def connection_argument_spec() -> dict:
-    """The options that say how to reach the backend, shared by every module of the action group."""
-    return dict(
-        url=dict(type="str", default=DEFAULT_URL, fallback=(env_fallback, ["PVE_TELEMETRY_URL"])),
-        collection=dict(type="str", default=DEFAULT_COLLECTION),
-        timeout=dict(type="float", default=DEFAULT_TIMEOUT),
-        retries=dict(type="int", default=DEFAULT_RETRIES),
-        validate_certs=dict(type="bool", default=True),
-        ca_path=dict(type="path"),
-        fail_on_error=dict(type="bool", default=False),
-    )
-
-
-def consent_argument_spec() -> dict:
-    """The options that say whether the operator opted in."""
-    return dict(
-        diagnostics=dict(type="str", default="auto", choices=["auto", "yes", "no"]),
-        diagnostics_file=dict(type="path", default=DEFAULT_DIAGNOSTICS_FILE),
-    )
-
-
-def spool_argument_spec(required: bool = False) -> dict:
-    """The spool option of the modules that deliver events."""
-    return dict(spool_dir=dict(type="path", required=required))
 
 
 def create_module(argument_spec: dict, connection: bool = True, **kwargs) -> AnsibleModule:
-    """An AnsibleModule with the shared options merged in, failing clearly without ``requests``."""
+    """An AnsibleModule with the shared option groups merged in, failing clearly without ``requests``."""
     spec = consent_argument_spec()
     if connection:
         spec.update(connection_argument_spec())
@@ -95,47 +71,29 @@ def open_spool(module: AnsibleModule) -> Spool | None:
         fail_on_bad_input(module, error)
 
 
-def consent_refusal(module: AnsibleModule) -> str | None:
-    """None when the operator opted in; otherwise why nothing may be sent.
-
-    Consent is an allow-list: only O(diagnostics=yes), or a diagnostics file
-    whose DIAGNOSTICS line says yes, lets anything leave the host. A consent
-    file that exists but cannot be read fails the task: the operator's choice
-    is unknown, and guessing either way would be wrong.
-    """
-    choice = module.params["diagnostics"]
-    if choice == "yes":
-        return None
-    if choice == "no":
-        return "diagnostics=no: the operator did not opt in"
-    path = module.params["diagnostics_file"]
+def find_consent_refusal(module: AnsibleModule) -> str | None:
+    """None when the operator opted in; otherwise why nothing may be sent. An unreadable consent file fails the task."""
     try:
-        with open(path, "rb") as handle:
-            text = handle.read().decode("utf-8", errors="replace")
-    except FileNotFoundError:
-        return f"no diagnostics file at {path}: the operator did not opt in"
-    except OSError as error:
-        fail_on_bad_input(module, TelemetryValueError("diagnostics_file", f"cannot read {path}: {error.strerror}"))
-    if parse_consent(text):
-        return None
-    return f"{path} does not say DIAGNOSTICS=yes: the operator did not opt in"
+        return consent_refusal(module.params["diagnostics"], module.params["diagnostics_file"])
+    except TelemetryValueError as error:
+        fail_on_bad_input(module, error)
 
 
 def end_without_consent(module: AnsibleModule, result: dict) -> None:
     """End the task, sending nothing, when the operator did not opt in; return when they did."""
-    refusal = consent_refusal(module)
+    refusal = find_consent_refusal(module)
     if refusal:
         result.update(skip_reason=refusal, msg=f"nothing sent: {refusal}")
         module.exit_json(**result)
 
 
-def fail_on_bad_input(module: AnsibleModule, error: TelemetryValueError, result: dict | None = None) -> None:
+def fail_on_bad_input(module: AnsibleModule, error: TelemetryValueError, result: dict | None = None) -> NoReturn:
     """Bad input always fails the task, naming the option."""
     module.fail_json(**dict(result or {}, msg=str(error), option=error.option))
 
 
 def end_on_delivery_error(module: AnsibleModule, error: TelemetryError, result: dict,
-                          spool: Spool | None = None, event: dict | None = None) -> None:
+                          spool: Spool | None = None, event: dict | None = None) -> NoReturn:
     """A delivery problem: keep the event in the spool when there is one, then warn, or fail with O(fail_on_error=true)."""
     result["msg"] = str(error)
     if spool and event and not module.check_mode:

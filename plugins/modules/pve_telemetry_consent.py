@@ -18,17 +18,10 @@ description:
 author:
   - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:
-  - community_scripts.telemetry.connection.consent
+  - community_scripts.telemetry.consent
+  - community_scripts.telemetry.attributes
+  - community_scripts.telemetry.attributes.check_mode_read_only
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details:
-      - The module only reads; it behaves the same in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options: {}
 notes:
   - This module is not in the C(community_scripts.telemetry.telemetry) action group, because it has no connection options.
@@ -62,12 +55,12 @@ reason:
   sample: "no diagnostics file at /usr/local/community-scripts/diagnostics: the operator did not opt in"
 """
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import consent_refusal, create_module
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import create_module, find_consent_refusal
 
 
 def main():
     module = create_module(argument_spec={}, connection=False)
-    refusal = consent_refusal(module)
+    refusal = find_consent_refusal(module)
     if refusal:
         module.exit_json(changed=False, consent=False, reason=refusal)
     module.exit_json(changed=False, consent=True)

@@ -23,8 +23,9 @@ author:
   - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:
   - community_scripts.telemetry.connection
-  - community_scripts.telemetry.connection.consent
-  - community_scripts.telemetry.connection.action_group
+  - community_scripts.telemetry.consent
+  - community_scripts.telemetry.attributes
+  - community_scripts.telemetry.attributes.action_group
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -33,8 +34,6 @@ attributes:
       - In check mode nothing is sent; the module counts the events it would deliver.
   diff_mode:
     support: none
-  platform:
-    platforms: posix
 options:
   spool_dir:
     description:
@@ -86,6 +85,7 @@ msg:
   sample: 40 events delivered, 0 remaining
 """
 
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import spool_argument_spec
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import deliver_event
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
     create_client,
@@ -93,7 +93,6 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._modul
     end_on_delivery_error,
     end_without_consent,
     open_spool,
-    spool_argument_spec,
 )
 
 

@@ -21,18 +21,11 @@ author:
   - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:
   - community_scripts.telemetry.connection
-  - community_scripts.telemetry.connection.consent
-  - community_scripts.telemetry.connection.action_group
+  - community_scripts.telemetry.consent
+  - community_scripts.telemetry.attributes
+  - community_scripts.telemetry.attributes.action_group
+  - community_scripts.telemetry.attributes.check_mode_read_only
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details:
-      - The module only reads.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 notes:
   - O(diagnostics) and O(diagnostics_file) are accepted, so that C(module_defaults) of the action group apply,
     and ignored. Reading sends nothing about the host.
@@ -136,37 +129,23 @@ filter:
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._insight import aggregate, build_filter
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._fleet_query import aggregate, build_filter
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
     create_client,
     create_module,
     end_on_delivery_error,
     fail_on_bad_input,
 )
-
-PAGE_SIZE = 500
-FIELDS = "id,random_id,nsapp,type,status,exit_code,error,os_type,os_version,disk_size,core_count,ram_size,method,pve_version,created,updated"
-
-
-def read_all(client: TelemetryClient, filter_expression: str) -> list:
-    records, page = [], 1
-    while True:
-        client.renew_budget()
-        items = client.list_page(filter_expression, page, PAGE_SIZE, FIELDS)
-        records.extend(items)
-        if len(items) < PAGE_SIZE:
-            return records
-        page += 1
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import QUERY_FIELDS, STATUSES, TYPES
 
 
 def main():
     module = create_module(argument_spec=dict(
         token=dict(type="str", no_log=True, fallback=(env_fallback, ["PVE_TELEMETRY_TOKEN"])),
         app=dict(type="str"),
-        status=dict(type="str", choices=["installing", "sucess", "failed", "unknown"]),
-        type=dict(type="str", choices=["lxc", "vm", "addon", "pve"]),
+        status=dict(type="str", choices=list(STATUSES)),
+        type=dict(type="str", choices=list(TYPES)),
         since=dict(type="str"),
         before=dict(type="str"),
         limit=dict(type="int", default=100),
@@ -180,7 +159,7 @@ def main():
     except TelemetryValueError as error:
         fail_on_bad_input(module, error, result)
     try:
-        records = read_all(client, result["filter"])
+        records = client.list_all(result["filter"], QUERY_FIELDS)
     except TelemetryError as error:
         end_on_delivery_error(module, error, result)
     result.update(count=len(records), records=records[:max(params["limit"], 0)],

@@ -21,9 +21,10 @@ author:
   - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:
   - community_scripts.telemetry.connection
-  - community_scripts.telemetry.connection.consent
-  - community_scripts.telemetry.connection.spool
-  - community_scripts.telemetry.connection.action_group
+  - community_scripts.telemetry.consent
+  - community_scripts.telemetry.spool
+  - community_scripts.telemetry.attributes
+  - community_scripts.telemetry.attributes.action_group
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -32,8 +33,6 @@ attributes:
       - In check mode only the read-only lookup by O(random_id) is sent, to tell whether a record would be created.
   diff_mode:
     support: none
-  platform:
-    platforms: posix
 options:
   random_id:
     description:
@@ -186,6 +185,7 @@ msg:
   sample: record created
 """
 
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import spool_argument_spec
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import ensure_created
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
@@ -195,28 +195,17 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._modul
     end_without_consent,
     fail_on_bad_input,
     open_spool,
-    spool_argument_spec,
 )
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
-    PVE_VERSION_NOT_FOUND,
-    build_create_body,
-    parse_pveversion,
-)
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_create_body
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._pve_version import detect_pve_version
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import INSTALL_TYPES
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import EVENT_CREATE, make_event
-
-
-def detect_pve_version(module) -> str:
-    pveversion = module.get_bin_path("pveversion")
-    if not pveversion:
-        return PVE_VERSION_NOT_FOUND
-    rc, out, dummy = module.run_command([pveversion])
-    return parse_pveversion(out) if rc == 0 else PVE_VERSION_NOT_FOUND
 
 
 def main():
     module = create_module(argument_spec=dict(
         random_id=dict(type="str", required=True),
-        type=dict(type="str", default="lxc", choices=["lxc", "vm"]),
+        type=dict(type="str", default="lxc", choices=list(INSTALL_TYPES)),
         ct_type=dict(type="int", choices=[1, 2]),
         nsapp=dict(type="str", required=True),
         disk_size=dict(type="raw", default=0),

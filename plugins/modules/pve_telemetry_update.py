@@ -22,9 +22,10 @@ author:
   - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:
   - community_scripts.telemetry.connection
-  - community_scripts.telemetry.connection.consent
-  - community_scripts.telemetry.connection.spool
-  - community_scripts.telemetry.connection.action_group
+  - community_scripts.telemetry.consent
+  - community_scripts.telemetry.spool
+  - community_scripts.telemetry.attributes
+  - community_scripts.telemetry.attributes.action_group
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -35,8 +36,6 @@ attributes:
     support: full
     details:
       - The diff shows the record's C(status), C(exit_code) and C(error) before and after.
-  platform:
-    platforms: posix
 options:
   random_id:
     description:
@@ -137,6 +136,8 @@ msg:
   sample: record finished
 """
 
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import spool_argument_spec
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import (
     RecordNotFound,
     TelemetryError,
@@ -150,13 +151,8 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._modul
     end_without_consent,
     fail_on_bad_input,
     open_spool,
-    spool_argument_spec,
 )
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
-    build_finish_body,
-    check_random_id,
-    check_record_id,
-)
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_finish_body
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import EVENT_CREATE, EVENT_FINISH, make_event
 
 

@@ -14,9 +14,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import requests
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient, check_url
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient, check_url, pb_quote
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import build_create_body, pb_quote
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_create_body
 
 COLLECTION = "_dev_telemetry_data"
 
@@ -163,3 +163,17 @@ def test_time_options_are_checked(option, kwargs):
 
 def test_the_budget_is_timeout_times_attempts():
     assert new_client("http://127.0.0.1:1", timeout=4, retries=2).budget == 12
+
+
+# --- filter quoting (checked against a real PocketBase in test_client.py) ---------------
+
+@pytest.mark.parametrize("value, quoted", [
+    ("abc", "'abc'"),
+    ("a'b", "'a\\'b'"),
+    ("a\\b", "'a\\\\b'"),
+    ("ab\\", "'ab\\\\'"),
+    ("a\\'b", "'a\\\\\\'b'"),
+    ("x' || random_id!='", "'x\\' || random_id!=\\''"),
+])
+def test_pb_quote_escapes_backslash_then_quote(value, quoted):
+    assert pb_quote(value) == quoted

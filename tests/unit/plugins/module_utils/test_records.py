@@ -2,194 +2,75 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+"""The record schema in _records is the one the PocketBase migration creates, and what
+derives from it (bodies, lookups, fleet queries, the info module's choices) agrees with it."""
+
 from __future__ import annotations
 
-import pytest
+import json
+import re
+from pathlib import Path
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
+import yaml
+
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_create_body
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
-    build_create_body,
-    build_finish_body,
-    is_already_final,
-    map_status,
-    normalise_exit_code,
-    parse_consent,
-    parse_pveversion,
-    parse_size,
-    pb_quote,
+    CREATE_FIELDS,
+    FINISH_FIELDS,
+    INSTALL_TYPES,
+    LOOKUP_FIELDS,
+    QUERY_FIELDS,
+    STATUSES,
+    SYSTEM_FIELDS,
+    TYPES,
 )
+from ansible_collections.community_scripts.telemetry.plugins.modules import pve_telemetry_info, pve_telemetry_report
 
-UUID = "3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d"
-
-
-# --- status mapping and exit codes ---------------------------------------------------
-
-@pytest.mark.parametrize("given, sent", [
-    ("done", "sucess"), ("success", "sucess"), ("sucess", "sucess"),
-    ("failed", "failed"),
-    ("Done", "unknown"), ("fail", "unknown"), ("", "unknown"), ("installing", "unknown"),
-])
-def test_map_status_follows_the_contract(given, sent):
-    assert map_status(given) == sent
+COLLECTION_ROOT = Path(__file__).parents[4]
+MIGRATION = (COLLECTION_ROOT / "pocketbase" / "pb_migrations" / "1700000000_create_dev_telemetry_data.js").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("given, sent", [
-    (0, 0), (214, 214), ("214", 214), (" 7 ", 7), (1000, 1000), (3.0, 3),
-    (None, 1), ("", 1), ("abc", 1), ("-5", 1), (-5, 1), ("2.5", 1), (2.5, 1), (True, 1), ("0x10", 1),
-])
-def test_normalise_exit_code_keeps_whole_numbers_and_makes_the_rest_1(given, sent):
-    assert normalise_exit_code(given) == sent
+def migration_fields() -> dict:
+    """Each field the migration declares, by name: its type and, for a select, its values."""
+    fields = {}
+    for match in re.finditer(r'\{ name: "(\w+)", type: "(\w+)"([^}]*)\}', MIGRATION):
+        name, kind, rest = match.groups()
+        values = re.search(r"values: (\[[^\]]*\])", rest)
+        fields[name] = {"type": kind, "values": json.loads(values.group(1)) if values else None}
+    return fields
 
 
-def test_success_is_sent_with_exit_code_0_and_no_error_whatever_the_code():
-    assert build_finish_body("done", 214) == {"status": "sucess", "exit_code": 0, "error": ""}
+def test_statuses_are_the_migrations_select_values():
+    assert list(STATUSES) == migration_fields()["status"]["values"]
 
 
-def test_failure_carries_the_code_and_its_explanation():
-    assert build_finish_body("failed", "214") == {
-        "status": "failed", "exit_code": 214, "error": "Proxmox: Not enough storage space"}
+def test_types_are_the_migrations_select_values():
+    assert list(TYPES) == migration_fields()["type"]["values"]
+    assert set(INSTALL_TYPES) <= set(TYPES)
 
 
-def test_failure_without_a_code_is_1():
-    assert build_finish_body("failed") == {
-        "status": "failed", "exit_code": 1, "error": "General error / Operation not permitted"}
+def test_every_field_list_names_fields_the_migration_declares():
+    declared = set(migration_fields()) | {"id"}
+    for fields in (CREATE_FIELDS, FINISH_FIELDS, LOOKUP_FIELDS, QUERY_FIELDS, SYSTEM_FIELDS):
+        assert set(fields) <= declared, fields
+    # A fleet query reads every field but ct_type, which follows from type.
+    assert declared - set(QUERY_FIELDS) == {"ct_type"}
 
 
-def test_unknown_status_carries_the_code_as_for_failed():
-    assert build_finish_body("aborted", 999) == {"status": "unknown", "exit_code": 999, "error": "Unknown error"}
+def test_the_create_body_carries_the_create_fields_in_order():
+    params = dict(random_id="3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d", type="vm", nsapp="haos-vm", disk_size="32G")
+    assert tuple(build_create_body(params, "8.2.4")) == CREATE_FIELDS
 
 
-@pytest.mark.parametrize("current, wanted, final", [
-    ("installing", "sucess", False),
-    ("installing", "unknown", False),
-    ("sucess", "failed", True),
-    ("failed", "sucess", True),
-    ("unknown", "sucess", False),
-    ("unknown", "failed", False),
-    ("unknown", "unknown", True),
-])
-def test_is_already_final(current, wanted, final):
-    assert is_already_final(current, wanted) is final
+def module_options(module) -> dict:
+    return yaml.safe_load(module.DOCUMENTATION)["options"]
 
 
-# --- create body --------------------------------------------------------------------
-
-def report_params(**overrides):
-    params = dict(random_id=UUID, type="lxc", ct_type=None, nsapp="debian", disk_size=8, core_count=2,
-                  ram_size=2048, os_type="debian", os_version="12", method="default")
-    params.update(overrides)
-    return params
+def test_the_info_modules_choices_are_the_schemas():
+    options = module_options(pve_telemetry_info)
+    assert options["status"]["choices"] == list(STATUSES)
+    assert options["type"]["choices"] == list(TYPES)
 
 
-def test_create_body_has_exactly_the_contract_fields():
-    assert build_create_body(report_params(), "8.2.4") == {
-        "ct_type": 1, "type": "lxc", "disk_size": 8, "core_count": 2, "ram_size": 2048,
-        "os_type": "debian", "os_version": "12", "nsapp": "debian", "method": "default",
-        "pve_version": "8.2.4", "status": "installing", "random_id": UUID,
-    }
-
-
-def test_vm_body_has_ct_type_2_and_the_disk_size_without_g():
-    body = build_create_body(report_params(type="vm", disk_size="20G"), "not found")
-    assert (body["type"], body["ct_type"], body["disk_size"], body["pve_version"]) == ("vm", 2, 20, "not found")
-
-
-@pytest.mark.parametrize("size, number", [
-    (None, 0), (0, 0), (20, 20), ("20", 20), ("20G", 20), ("20g", 20), (" 32G ", 32), ("12.5G", 12.5), (7.0, 7),
-])
-def test_parse_size(size, number):
-    assert parse_size(size) == number
-
-
-@pytest.mark.parametrize("size", ["20GB", "twenty", "", "-5", -5, "1e3", "0x10", True, float("nan"), float("inf"), "20 G"])
-def test_parse_size_refuses_what_pocketbase_would_store_as_0(size):
-    with pytest.raises(TelemetryValueError) as caught:
-        parse_size(size)
-    assert caught.value.option == "disk_size"
-
-
-@pytest.mark.parametrize("overrides, option", [
-    ({"random_id": "not-a-uuid"}, "random_id"),
-    ({"random_id": UUID + "'"}, "random_id"),
-    ({"nsapp": ""}, "nsapp"),
-    ({"nsapp": "   "}, "nsapp"),
-    ({"core_count": -1}, "core_count"),
-    ({"ram_size": True}, "ram_size"),
-    ({"disk_size": "big"}, "disk_size"),
-    ({"type": "vm", "ct_type": 1}, "ct_type"),
-    ({"type": "lxc", "ct_type": 2}, "ct_type"),
-    ({"os_type": "x" * 5001}, "os_type"),
-    ({"os_version": "bad \udcff surrogate"}, "os_version"),
-    ({"method": ["a"]}, "method"),
-])
-def test_bad_values_raise_naming_the_option(overrides, option):
-    with pytest.raises(TelemetryValueError) as caught:
-        build_create_body(report_params(**overrides), "8.2.4")
-    assert caught.value.option == option
-    assert str(caught.value).startswith(option + ":")
-
-
-def test_strings_are_sent_unchanged():
-    nasty = "it's \"quoted\" \\ 日本語 🚀\n\t"
-    body = build_create_body(report_params(nsapp=nasty, os_type=nasty), "8.2.4")
-    assert body["nsapp"] == nasty and body["os_type"] == nasty
-
-
-# --- consent ----------------------------------------------------------------------
-
-@pytest.mark.parametrize("text", [
-    "DIAGNOSTICS=yes\n",
-    "# comment\nDIAGNOSTICS=yes",
-    "DIAGNOSTICS=YES\r\n",
-    'DIAGNOSTICS="yes"\n',
-    "DIAGNOSTICS='Yes'\n",
-    "  DIAGNOSTICS = yes  \n",
-    "DIAGNOSTICS=no\nDIAGNOSTICS=yes\n",
-])
-def test_consent_given(text):
-    assert parse_consent(text) is True
-
-
-@pytest.mark.parametrize("text", [
-    "",
-    "# DIAGNOSTICS=yes\n",
-    "DIAGNOSTICS=no\n",
-    "DIAGNOSTICS=\n",
-    "DIAGNOSTICS=true\n",
-    "DIAGNOSTICS=y\n",
-    "DIAGNOSTICS=yes please\n",
-    "diagnostics=yes\n",
-    "DIAGNOSTICS_X=yes\n",
-    "DIAGNOSTICS=yes\nDIAGNOSTICS=no\n",
-    "yes\n",
-])
-def test_anything_else_is_no_consent(text):
-    assert parse_consent(text) is False
-
-
-# --- pveversion ------------------------------------------------------------------
-
-@pytest.mark.parametrize("output, version", [
-    ("pve-manager/8.2.4/faa83925c9641325 (running kernel: 6.8.12-1-pve)\n", "8.2.4"),
-    ("pve-manager/7.4-3/9002ab8a (running kernel: 5.15.102-1-pve)", "7.4-3"),
-    ("pve-manager/9.0.0/abc", "9.0.0"),
-    ("", "not found"),
-    ("command not found", "not found"),
-    ("pve-manager/", "not found"),
-])
-def test_parse_pveversion(output, version):
-    assert parse_pveversion(output) == version
-
-
-# --- filter quoting (checked against a real PocketBase in test_client.py) ---------------
-
-@pytest.mark.parametrize("value, quoted", [
-    ("abc", "'abc'"),
-    ("a'b", "'a\\'b'"),
-    ("a\\b", "'a\\\\b'"),
-    ("ab\\", "'ab\\\\'"),
-    ("a\\'b", "'a\\\\\\'b'"),
-    ("x' || random_id!='", "'x\\' || random_id!=\\''"),
-])
-def test_pb_quote_escapes_backslash_then_quote(value, quoted):
-    assert pb_quote(value) == quoted
+def test_the_report_modules_types_are_those_with_a_ct_type():
+    assert module_options(pve_telemetry_report)["type"]["choices"] == list(INSTALL_TYPES)

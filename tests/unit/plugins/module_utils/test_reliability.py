@@ -16,7 +16,7 @@ import requests
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import RecordNotFound, TelemetryError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import ensure_created, ensure_finished
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import build_create_body, build_finish_body
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_create_body, build_finish_body
 from ansible_collections.community_scripts.telemetry.tests.utils.fault_proxy import FaultProxy
 
 COLLECTION = "_dev_telemetry_data"

@@ -18,7 +18,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._error
     TelemetryValueError,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import deliver_event
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import build_finish_body
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_finish_body
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import (
     EVENT_CREATE,
     EVENT_FINISH,

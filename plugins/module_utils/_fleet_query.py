@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Fleet insight: the filter of a fleet question and the aggregates of its answer.
-PRIVATE to this collection. Pure: no network, no module object.
+"""The fleet query: the PocketBase filter of a fleet question, and the
+aggregates of its answer. PRIVATE to this collection. Pure: no network, no
+module object; the client pages through the records.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import pb_quote
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._exit_codes import explain_exit_code
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
     STATUS_FAILED,
     STATUS_SUCCESS,
     STATUS_UNKNOWN,
-    pb_quote,
 )
 
 _TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._insight import aggregate, build_filter
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._fleet_query import aggregate, build_filter
 
 
 def record(app, status, code=0, created="2026-11-27 10:00:00.000Z"):

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) community_scripts.telemetry contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The checks of the values a record or a request carries. PRIVATE to this collection.
+
+PocketBase silently coerces bad numbers to 0 and drops unknown keys, so every
+value is checked here, before anything is sent. A bad one raises
+``TelemetryValueError`` naming the option. Pure: no network, no module object.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import MAX_TEXT_LENGTH
+
+_UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_RECORD_ID_RE = re.compile(r"^[A-Za-z0-9]{1,64}$")
+_SIZE_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)[gG]?$")
+
+
+def check_random_id(value: str, option: str = "random_id") -> str:
+    """The UUID of one attempt."""
+    if not isinstance(value, str) or not _UUID_RE.match(value):
+        raise TelemetryValueError(option, f"must be a UUID such as 3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d, got {value!r}")
+    return value
+
+
+def check_record_id(value: str, option: str = "record_id") -> str:
+    """A PocketBase record id."""
+    if not _RECORD_ID_RE.match(value):
+        raise TelemetryValueError(option, f"must be a PocketBase record id (letters and digits), got {value!r}")
+    return value
+
+
+def check_text(value, option: str) -> str:
+    """A string PocketBase stores unchanged: valid UTF-8, within the text limit."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TelemetryValueError(option, f"must be a string, got {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise TelemetryValueError(option, "is not valid UTF-8 text") from None
+    if len(value) > MAX_TEXT_LENGTH:
+        raise TelemetryValueError(option, f"is {len(value)} characters long; at most {MAX_TEXT_LENGTH} are stored")
+    return value
+
+
+def check_count(value, option: str) -> int:
+    """A whole number >= 0 (cores, MB of RAM)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TelemetryValueError(option, f"must be a whole number >= 0, got {value!r}")
+    return value
+
+
+def parse_size(value, option: str = "disk_size"):
+    """A disk size in GB: a number, or a string such as ``20``, ``20G`` or ``12.5G``."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        raise TelemetryValueError(option, f"must be a size in GB such as 20 or '20G', got {value!r}")
+    if isinstance(value, (int, float)):
+        number = value
+    else:
+        match = _SIZE_RE.match(str(value).strip())
+        if not match:
+            raise TelemetryValueError(option, f"must be a size in GB such as 20 or '20G', got {value!r}")
+        number = float(match.group(1))
+    if not math.isfinite(number) or number < 0:
+        raise TelemetryValueError(option, f"must be a size in GB >= 0, got {value!r}")
+    return int(number) if float(number).is_integer() else number

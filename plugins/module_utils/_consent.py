@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) community_scripts.telemetry contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The operator's consent: where it is kept, how the file reads, and the
+decision whether anything may be sent. PRIVATE to this collection.
+
+Consent is an allow-list: only O(diagnostics=yes), or a diagnostics file
+whose DIAGNOSTICS line says yes, lets anything leave the host.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
+
+# Where the community scripts keep the operator's choice.
+DEFAULT_DIAGNOSTICS_FILE = "/usr/local/community-scripts/diagnostics"
+CHOICES = ("auto", "yes", "no")
+DEFAULT_CHOICE = "auto"
+
+
+def parse_consent(text: str) -> bool:
+    """Read a diagnostics file: True only for a ``DIAGNOSTICS`` line whose value is ``yes``.
+
+    Comments and blank lines are ignored; the value is trimmed, unquoted and
+    compared case-insensitively; the last ``DIAGNOSTICS`` line wins, as when
+    the file is sourced by the shell. Anything else means no.
+    """
+    consent = False
+    for raw_line in text.splitlines():
+        line = raw_line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        if key.strip() != "DIAGNOSTICS":
+            continue
+        consent = value.strip().strip("\"'").strip().lower() == "yes"
+    return consent
+
+
+def consent_refusal(choice: str, path: str) -> str | None:
+    """None when the operator opted in; otherwise why nothing may be sent.
+
+    A consent file that exists but cannot be read raises ``TelemetryValueError``
+    for O(diagnostics_file): the operator's choice is unknown, and guessing
+    either way would be wrong.
+    """
+    if choice == "yes":
+        return None
+    if choice == "no":
+        return "diagnostics=no: the operator did not opt in"
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return f"no diagnostics file at {path}: the operator did not opt in"
+    except OSError as error:
+        raise TelemetryValueError("diagnostics_file", f"cannot read {path}: {error.strerror}") from None
+    if parse_consent(text):
+        return None
+    return f"{path} does not say DIAGNOSTICS=yes: the operator did not opt in"

@@ -1,0 +1,41 @@
+# Copyright (c) community_scripts.telemetry contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import parse_consent
+
+
+# --- consent ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "DIAGNOSTICS=yes\n",
+    "# comment\nDIAGNOSTICS=yes",
+    "DIAGNOSTICS=YES\r\n",
+    'DIAGNOSTICS="yes"\n',
+    "DIAGNOSTICS='Yes'\n",
+    "  DIAGNOSTICS = yes  \n",
+    "DIAGNOSTICS=no\nDIAGNOSTICS=yes\n",
+])
+def test_consent_given(text):
+    assert parse_consent(text) is True
+
+
+@pytest.mark.parametrize("text", [
+    "",
+    "# DIAGNOSTICS=yes\n",
+    "DIAGNOSTICS=no\n",
+    "DIAGNOSTICS=\n",
+    "DIAGNOSTICS=true\n",
+    "DIAGNOSTICS=y\n",
+    "DIAGNOSTICS=yes please\n",
+    "diagnostics=yes\n",
+    "DIAGNOSTICS_X=yes\n",
+    "DIAGNOSTICS=yes\nDIAGNOSTICS=no\n",
+    "yes\n",
+])
+def test_anything_else_is_no_consent(text):
+    assert parse_consent(text) is False
