@@ -21,7 +21,7 @@ options:
     default: auto
   diagnostics_file:
     description:
-      - The consent file read when O(diagnostics=auto), on the host the module runs on.
+      - The consent file read when O(diagnostics=auto), on the managed host.
       - Only a line C(DIAGNOSTICS=yes) (spaces, quotes and case do not matter) counts as consent.
         No file, no such line, or any other value means no.
       - A file that exists but cannot be read fails the task, since the operator's choice is then unknown.

@@ -3,13 +3,16 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The option groups every telemetry module shares, one function a group.
+"""The options of the telemetry modules: the groups they share, one function a
+group, and each module's whole argument spec, which its module (on the host)
+and its action plugin (on the controller) both validate against.
 PRIVATE to this collection.
 
 Each group is documented once, in the doc fragment of the same name:
-``community_scripts.telemetry.connection``, ``community_scripts.telemetry.consent``
-and ``community_scripts.telemetry.spool``. The defaults come from the code that
-uses them (``_client``, ``_consent``), so there is one home for each.
+``community_scripts.telemetry.connection``, ``community_scripts.telemetry.consent``,
+``community_scripts.telemetry.delivery`` and ``community_scripts.telemetry.spool``.
+The defaults come from the code that uses them (``_client``, ``_consent``), so
+there is one home for each.
 """
 
 from __future__ import annotations
@@ -27,6 +30,11 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._conse
     DEFAULT_CHOICE,
     DEFAULT_DIAGNOSTICS_FILE,
 )
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import INSTALL_TYPES, STATUSES, TYPES
+
+DELIVERY_CONTROLLER = "controller"
+DELIVERY_HOST = "host"
+DELIVERIES = (DELIVERY_CONTROLLER, DELIVERY_HOST)
 
 
 def connection_argument_spec() -> dict:
@@ -53,3 +61,69 @@ def consent_argument_spec() -> dict:
 def spool_argument_spec(required: bool = False) -> dict:
     """Where events that cannot be delivered are kept."""
     return dict(spool_dir=dict(type="path", required=required))
+
+
+def delivery_argument_spec() -> dict:
+    """Where the request leaves from: the controller, or the managed host."""
+    return dict(delivery=dict(type="str", default=DELIVERY_CONTROLLER, choices=list(DELIVERIES)))
+
+
+def _module_spec(*groups: dict, **options) -> dict:
+    spec = {}
+    for group in groups:
+        spec.update(group)
+    spec.update(options)
+    return spec
+
+
+def report_argument_spec() -> dict:
+    """pve_telemetry_report."""
+    return _module_spec(
+        consent_argument_spec(), connection_argument_spec(), delivery_argument_spec(), spool_argument_spec(),
+        random_id=dict(type="str", required=True),
+        type=dict(type="str", default="lxc", choices=list(INSTALL_TYPES)),
+        ct_type=dict(type="int", choices=[1, 2]),
+        nsapp=dict(type="str", required=True),
+        disk_size=dict(type="raw", default=0),
+        core_count=dict(type="int", default=0),
+        ram_size=dict(type="int", default=0),
+        os_type=dict(type="str", default=""),
+        os_version=dict(type="str", default=""),
+        method=dict(type="str", default="default"),
+        pve_version=dict(type="str"),
+    )
+
+
+def update_argument_spec() -> dict:
+    """pve_telemetry_update."""
+    return _module_spec(
+        consent_argument_spec(), connection_argument_spec(), delivery_argument_spec(), spool_argument_spec(),
+        random_id=dict(type="str", required=True),
+        record_id=dict(type="str"),
+        status=dict(type="str", required=True),
+        exit_code=dict(type="raw"),
+        force=dict(type="bool", default=False),
+    )
+
+
+def flush_argument_spec() -> dict:
+    """pve_telemetry_flush."""
+    return _module_spec(
+        consent_argument_spec(), connection_argument_spec(), delivery_argument_spec(), spool_argument_spec(required=True))
+
+
+def info_argument_spec() -> dict:
+    """pve_telemetry_info, which always runs on the controller; it takes O(delivery) so that the action group's
+    C(module_defaults) apply to it, and ignores it."""
+    return _module_spec(
+        consent_argument_spec(), connection_argument_spec(), delivery_argument_spec(),
+        token=dict(type="str", no_log=True, fallback=(env_fallback, ["PVE_TELEMETRY_TOKEN"])),
+        app=dict(type="str"),
+        status=dict(type="str", choices=list(STATUSES)),
+        type=dict(type="str", choices=list(TYPES)),
+        since=dict(type="str"),
+        before=dict(type="str"),
+        limit=dict(type="int", default=100),
+        top=dict(type="int", default=5),
+    )
+

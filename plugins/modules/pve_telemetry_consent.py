@@ -55,15 +55,13 @@ reason:
   sample: "no diagnostics file at /usr/local/community-scripts/diagnostics: the operator did not opt in"
 """
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import create_module, find_consent_refusal
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import consent_argument_spec
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import run_module
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import run_consent
 
 
 def main():
-    module = create_module(argument_spec={}, connection=False)
-    refusal = find_consent_refusal(module)
-    if refusal:
-        module.exit_json(changed=False, consent=False, reason=refusal)
-    module.exit_json(changed=False, consent=True)
+    run_module(consent_argument_spec(), run_consent, needs_requests=False)
 
 
 if __name__ == "__main__":

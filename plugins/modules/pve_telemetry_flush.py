@@ -24,6 +24,7 @@ author:
 extends_documentation_fragment:
   - community_scripts.telemetry.connection
   - community_scripts.telemetry.consent
+  - community_scripts.telemetry.delivery
   - community_scripts.telemetry.attributes
   - community_scripts.telemetry.attributes.action_group
   - ansible.builtin.action_common_attributes
@@ -85,37 +86,13 @@ msg:
   sample: 40 events delivered, 0 remaining
 """
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import spool_argument_spec
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import deliver_event
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
-    create_client,
-    create_module,
-    end_on_delivery_error,
-    end_without_consent,
-    open_spool,
-)
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import flush_argument_spec
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import run_module
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import run_flush
 
 
 def main():
-    module = create_module(argument_spec=spool_argument_spec(required=True))
-    client = create_client(module)
-    spool = open_spool(module)
-    pending = spool.pending()
-    waiting = [event for event in pending if spool.is_for(event, client)]
-    result = dict(changed=False, delivered=0, dropped=0, remaining=len(pending))
-
-    end_without_consent(module, result)
-    if module.check_mode:
-        result.update(changed=bool(waiting), delivered=len(waiting), msg=f"{len(waiting)} events would be delivered")
-        module.exit_json(**result)
-
-    outcome = spool.flush(client, deliver_event)
-    error = outcome.pop("error")
-    result.update(outcome, changed=outcome["delivered"] + outcome["dropped"] > 0,
-                  msg=f"{outcome['delivered']} events delivered, {outcome['remaining']} remaining")
-    if error:
-        end_on_delivery_error(module, error, result)
-    module.exit_json(**result)
+    run_module(flush_argument_spec(), run_flush)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ description:
   - Works anonymously on an C(open) collection, and with a superuser O(token) on a C(guarded) one
     (see the C(community_scripts.telemetry.telemetry_server) role), where anonymous callers see nothing.
   - Only reads. Each page of records gets the time budget described in O(timeout).
+  - Runs on the controller, which needs the C(requests) library; E(PVE_TELEMETRY_URL) and E(PVE_TELEMETRY_TOKEN)
+    are read there.
 author:
   - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:
@@ -30,6 +32,13 @@ notes:
   - O(diagnostics) and O(diagnostics_file) are accepted, so that C(module_defaults) of the action group apply,
     and ignored. Reading sends nothing about the host.
 options:
+  delivery:
+    description:
+      - Accepted so that the C(module_defaults) of the action group apply, and ignored. Fleet questions are always
+        asked from the controller, and read nothing from any host.
+    type: str
+    choices: [controller, host]
+    default: controller
   token:
     description:
       - A PocketBase superuser token, sent as the C(Authorization) header. Needed on a C(guarded) collection.
@@ -127,44 +136,13 @@ filter:
   sample: (nsapp='debian') && (created>='2026-11-01')
 """
 
-from ansible.module_utils.basic import env_fallback
-
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._fleet_query import aggregate, build_filter
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
-    create_client,
-    create_module,
-    end_on_delivery_error,
-    fail_on_bad_input,
-)
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import QUERY_FIELDS, STATUSES, TYPES
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import info_argument_spec
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import run_module
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import run_info
 
 
 def main():
-    module = create_module(argument_spec=dict(
-        token=dict(type="str", no_log=True, fallback=(env_fallback, ["PVE_TELEMETRY_TOKEN"])),
-        app=dict(type="str"),
-        status=dict(type="str", choices=list(STATUSES)),
-        type=dict(type="str", choices=list(TYPES)),
-        since=dict(type="str"),
-        before=dict(type="str"),
-        limit=dict(type="int", default=100),
-        top=dict(type="int", default=5),
-    ))
-    params = module.params
-    result = dict(changed=False, count=0, records=[], aggregates=aggregate([]))
-    client = create_client(module)
-    try:
-        result["filter"] = build_filter(params["app"], params["status"], params["type"], params["since"], params["before"])
-    except TelemetryValueError as error:
-        fail_on_bad_input(module, error, result)
-    try:
-        records = client.list_all(result["filter"], QUERY_FIELDS)
-    except TelemetryError as error:
-        end_on_delivery_error(module, error, result)
-    result.update(count=len(records), records=records[:max(params["limit"], 0)],
-                  aggregates=aggregate(records, max(params["top"], 0)))
-    module.exit_json(**result)
+    run_module(info_argument_spec(), run_info)
 
 
 if __name__ == "__main__":

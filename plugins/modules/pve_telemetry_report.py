@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - community_scripts.telemetry.connection
   - community_scripts.telemetry.consent
+  - community_scripts.telemetry.delivery
   - community_scripts.telemetry.spool
   - community_scripts.telemetry.attributes
   - community_scripts.telemetry.attributes.action_group
@@ -90,7 +91,7 @@ options:
   pve_version:
     description:
       - The Proxmox VE version.
-      - When not set, it is read from C(pveversion) on the host the module runs on, or V(not found) where that command does not exist.
+      - When not set, it is read from C(pveversion) on the managed host (once per host, see O(delivery)), or V(not found) where that command does not exist.
     type: str
 seealso:
   - module: community_scripts.telemetry.pve_telemetry_update
@@ -185,61 +186,13 @@ msg:
   sample: record created
 """
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import spool_argument_spec
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import ensure_created
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
-    create_client,
-    create_module,
-    end_on_delivery_error,
-    end_without_consent,
-    fail_on_bad_input,
-    open_spool,
-)
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_create_body
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._pve_version import detect_pve_version
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import INSTALL_TYPES
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import EVENT_CREATE, make_event
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import report_argument_spec
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import run_module
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import run_report
 
 
 def main():
-    module = create_module(argument_spec=dict(
-        random_id=dict(type="str", required=True),
-        type=dict(type="str", default="lxc", choices=list(INSTALL_TYPES)),
-        ct_type=dict(type="int", choices=[1, 2]),
-        nsapp=dict(type="str", required=True),
-        disk_size=dict(type="raw", default=0),
-        core_count=dict(type="int", default=0),
-        ram_size=dict(type="int", default=0),
-        os_type=dict(type="str", default=""),
-        os_version=dict(type="str", default=""),
-        method=dict(type="str", default="default"),
-        pve_version=dict(type="str"),
-        **spool_argument_spec(),
-    ))
-    result = dict(changed=False, reported=False, spooled=False, random_id=module.params["random_id"])
-
-    client = create_client(module)
-    spool = open_spool(module)
-    try:
-        payload = build_create_body(module.params, module.params["pve_version"] or detect_pve_version(module))
-    except TelemetryValueError as error:
-        fail_on_bad_input(module, error, result)
-    result["payload"] = payload
-
-    end_without_consent(module, result)
-
-    try:
-        record_id, changed = ensure_created(client, payload, module.check_mode)
-    except TelemetryError as error:
-        end_on_delivery_error(module, error, result, spool, make_event(EVENT_CREATE, client, payload["random_id"], payload))
-    if record_id:
-        result.update(record_id=record_id, reported=True)
-    if not changed:
-        result["msg"] = "record exists already"
-    else:
-        result.update(changed=True, msg="record would be created" if module.check_mode else "record created")
-    module.exit_json(**result)
+    run_module(report_argument_spec(), run_report)
 
 
 if __name__ == "__main__":

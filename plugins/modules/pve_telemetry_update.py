@@ -23,6 +23,7 @@ author:
 extends_documentation_fragment:
   - community_scripts.telemetry.connection
   - community_scripts.telemetry.consent
+  - community_scripts.telemetry.delivery
   - community_scripts.telemetry.spool
   - community_scripts.telemetry.attributes
   - community_scripts.telemetry.attributes.action_group
@@ -136,71 +137,13 @@ msg:
   sample: record finished
 """
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import spool_argument_spec
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import (
-    RecordNotFound,
-    TelemetryError,
-    TelemetryValueError,
-)
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import ensure_finished
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import (
-    create_client,
-    create_module,
-    end_on_delivery_error,
-    end_without_consent,
-    fail_on_bad_input,
-    open_spool,
-)
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_finish_body
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import EVENT_CREATE, EVENT_FINISH, make_event
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import update_argument_spec
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._module import run_module
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import run_update
 
 
 def main():
-    module = create_module(argument_spec=dict(
-        random_id=dict(type="str", required=True),
-        record_id=dict(type="str"),
-        status=dict(type="str", required=True),
-        exit_code=dict(type="raw"),
-        force=dict(type="bool", default=False),
-        **spool_argument_spec(),
-    ))
-    params = module.params
-    wanted = build_finish_body(params["status"], params["exit_code"])
-    result = dict(changed=False, reported=False, spooled=False, random_id=params["random_id"], **wanted)
-
-    client = create_client(module)
-    spool = open_spool(module)
-    try:
-        check_random_id(params["random_id"])
-        if params["record_id"]:
-            check_record_id(params["record_id"])
-    except TelemetryValueError as error:
-        fail_on_bad_input(module, error, result)
-
-    end_without_consent(module, result)
-
-    event = make_event(EVENT_FINISH, client, params["random_id"], wanted, record_id=params["record_id"], force=params["force"])
-    if spool and spool.has_waiting(EVENT_CREATE, client, params["random_id"]):
-        # The record is not created yet: the finish waits behind its create, so a flush keeps their order.
-        end_on_delivery_error(module, TelemetryError("the create of this attempt is still in the spool"), result, spool, event)
-
-    try:
-        outcome = ensure_finished(client, params["random_id"], params["record_id"], wanted, params["force"], module.check_mode)
-    except RecordNotFound as error:
-        end_on_delivery_error(module, error, result)  # nothing to spool: no delivery can find the record later
-    except TelemetryError as error:
-        end_on_delivery_error(module, error, result, spool, event)
-
-    result.update(outcome["after"], record_id=outcome["record_id"], changed=outcome["changed"])
-    result["reported"] = not (outcome["changed"] and module.check_mode)
-    if module._diff and outcome["changed"]:
-        result["diff"] = dict(before=outcome["before"], after=outcome["after"])
-    if not outcome["changed"]:
-        result["msg"] = "record already finished"
-    else:
-        result["msg"] = "record would be finished" if module.check_mode else "record finished"
-    module.exit_json(**result)
+    run_module(update_argument_spec(), run_update)
 
 
 if __name__ == "__main__":

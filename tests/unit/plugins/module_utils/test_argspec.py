@@ -9,10 +9,11 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ansible_collections.community_scripts.telemetry.plugins.doc_fragments import connection, consent, spool
+from ansible_collections.community_scripts.telemetry.plugins.doc_fragments import connection, consent, delivery, spool
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import (
     connection_argument_spec,
     consent_argument_spec,
+    delivery_argument_spec,
     spool_argument_spec,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient
@@ -22,7 +23,8 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._clien
     (connection.ModuleDocFragment.DOCUMENTATION, connection_argument_spec()),
     (consent.ModuleDocFragment.DOCUMENTATION, consent_argument_spec()),
     (spool.ModuleDocFragment.DOCUMENTATION, spool_argument_spec()),
-], ids=["connection", "consent", "spool"])
+    (delivery.ModuleDocFragment.DOCUMENTATION, delivery_argument_spec()),
+], ids=["connection", "consent", "spool", "delivery"])
 def test_each_option_group_is_documented_once_with_its_defaults(fragment, spec):
     documented = yaml.safe_load(fragment)["options"]
     assert sorted(documented) == sorted(spec)
