@@ -2,7 +2,7 @@
 # Fleet behaviour against a real PocketBase:
 #   1. a 20-host play while the backend is down: every event is spooled; the backend comes up;
 #      one flush delivers all 40 events once, with the right final statuses;
-#   2. the same again, flushed by two flushes at once: no duplicates;
+#   2. the same again with delivery=host (each module on its host), flushed by two flushes at once: no duplicates;
 #   3. a load test: 200 hosts, forks 20, no spool: 200 records, each final status right.
 set -euxo pipefail
 
@@ -40,7 +40,7 @@ ansible-playbook -i "$out/fleet-a.yml" verify.yml -e "@$out/backend.json" -e "ru
 # Round two: spooled again (the backend refuses for a moment), then two flushes at once.
 local_play ../setup_pocketbase/playbooks/backend.yml -e "@$out/backend.json" -e "backend_state=stopped out=$out"
 inventory fleet-b 20
-ansible-playbook -i "$out/fleet-b.yml" -f 20 lifecycle.yml -e "@$out/backend.json" -e "run=fleet-b spool=$out/spool-b expect=spooled"
+ansible-playbook -i "$out/fleet-b.yml" -f 20 lifecycle.yml -e "@$out/backend.json" -e "run=fleet-b spool=$out/spool-b expect=spooled delivery=host"
 local_play ../setup_pocketbase/playbooks/backend.yml -e "@$out/backend.json" -e "backend_state=started out=$out"
 local_play flush.yml -e "@$out/backend.json" -e "spool=$out/spool-b report=$out/flush-1.json" &
 first=$!

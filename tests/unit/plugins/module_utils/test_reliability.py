@@ -162,3 +162,24 @@ def test_a_patch_answered_404_falls_back_to_the_lookup_once(proxy, pocketbase_ur
 def test_finishing_an_attempt_without_record_raises_record_not_found(proxy):
     with pytest.raises(RecordNotFound):
         ensure_finished(client_for(proxy), str(uuid.uuid4()), None, build_finish_body("done"))
+
+
+def test_an_alarm_set_before_an_attempt_keeps_what_is_left_of_it():
+    """On the controller the task's own timeout is a SIGALRM too: an attempt's hard limit must not cancel it."""
+    import signal
+    import threading
+
+    from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import _hard_time_limit
+
+    assert threading.current_thread() is threading.main_thread()  # else the hard limit would not be armed at all
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: None)
+    signal.setitimer(signal.ITIMER_REAL, 30)
+    try:
+        with _hard_time_limit(1):
+            inner, dummy = signal.getitimer(signal.ITIMER_REAL)
+        outer, dummy = signal.getitimer(signal.ITIMER_REAL)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert 0 < inner <= 1
+    assert 29 < outer <= 30
