@@ -26,6 +26,7 @@ import signal
 import threading
 import time
 import traceback
+import warnings
 from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -114,6 +115,15 @@ def _hard_time_limit(seconds: float):
         if outer_delay:
             # An alarm was already set (on the controller: the task's own timeout): give it back what is left.
             signal.setitimer(signal.ITIMER_REAL, max(outer_delay - (time.monotonic() - started), 0.001))
+
+
+@contextmanager
+def _quiet_if_unverified(verify):
+    """validate_certs=false is the user's explicit choice; urllib3's warning about it would only reach stderr."""
+    with warnings.catch_warnings():
+        if verify is False:
+            warnings.simplefilter("ignore", requests.packages.urllib3.exceptions.InsecureRequestWarning)
+        yield
 
 
 def _retry_after(response) -> float | None:
@@ -241,7 +251,7 @@ class TelemetryClient:
     def _attempt(self, method: str, url: str, random_id: str | None, seconds: float, **kwargs) -> dict:
         headers = {TELEMETRY_ID_HEADER: random_id} if random_id else {}
         try:
-            with _hard_time_limit(seconds):
+            with _hard_time_limit(seconds), _quiet_if_unverified(self.session.verify):
                 response = self.session.request(method, url, timeout=seconds, headers=headers, **kwargs)
         except (_AttemptTimeout, requests.exceptions.Timeout):
             raise TelemetryError(f"{method} {url}: no answer within {seconds:.1f} s", retryable=True) from None

@@ -10,6 +10,7 @@ requests they match:
 
     PUT  /__faults__   [{"action": "status", "status": 503, "times": 2, "method": "POST"}, ...]  (replaces the queue)
     GET  /__faults__   {"faults": [...still queued...], "log": [{"method", "path", "outcome"}, ...]}
+    DELETE /__faults__ empties the queue and the log (a new round of tests)
 
 Actions:
     hang        read the request and never answer (the connection stays open)
@@ -142,6 +143,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "PUT":
             proxy.queue(json.loads(body or b"[]"), replace=True)
         with proxy.lock:
+            if self.command == "DELETE":
+                proxy.faults.clear()
+                proxy.log.clear()
             state = {"faults": list(proxy.faults), "log": list(proxy.log)}
         return self._answer(200, json.dumps(state).encode())
 
