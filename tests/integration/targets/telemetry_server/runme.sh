@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The telemetry_server role on this machine (background-process mode) on a free loopback port:
+# argument validation of each entry point,
 # deploy, re-deploy unchanged, the guarded mode with the modules, fleet insight, the report,
 # backup / wipe / restore, a schema change, then the open mode.
 set -euxo pipefail
@@ -18,6 +19,8 @@ play() {  # a playbook on this machine alone
 recap_changed() {  # recap_changed LOG: the changed= count of the run
   sed -n 's/^localhost .*changed=\([0-9]*\).*/\1/p' "$1" | tail -1
 }
+
+play argument_validation.yml
 
 play deploy.yml -e access=guarded | tee "$out/deploy-1.log"
 test "$(recap_changed "$out/deploy-1.log")" -gt 0
