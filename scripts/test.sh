@@ -5,13 +5,16 @@
 #   scripts/check.sh (ansible-lint, antsibull-docs, galaxy-importer, ansible-builder, and sanity +
 #   units on ansible-core 2.17, 2.21).
 # Everything it needs is installed by scripts/bootstrap.sh into .venv.
+# ansible-test runs on .venv's Python (TEST_PYTHON_VERSION=X.Y overrides it). Each stage prints
+# how long it took.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+echo "bootstrap: $SECONDS s"
 
-PY=${TEST_PYTHON_VERSION:-3.11}
+PY=${TEST_PYTHON_VERSION:-$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')}
 passed=0
-stage() { echo; echo "=== $1"; }
-ok() { passed=$((passed + 1)); echo "--- ok: $1"; }
+stage() { stage_start=$SECONDS; echo; echo "=== $1"; }
+ok() { passed=$((passed + 1)); echo "--- ok: $1 ($((SECONDS - stage_start)) s)"; }
 
 stage "contract: the unit tests' snapshot of exit-codes.yml is the contract's"
 contract=$REPO_ROOT/../shared/spec/exit-codes.yml
@@ -59,4 +62,5 @@ cd "$REPO_ROOT"
 ok "checkers"
 
 echo
+echo "total: $SECONDS s"
 echo "stages: $passed passed, 0 failed"
