@@ -7,13 +7,14 @@
 # Source it: it exports VENV, COLLECTION_DIR and COLLECTIONS_ROOT, puts .venv/bin on PATH, and
 # defines find_python and pick_python for the scripts that source it.
 # .venv is made with $PYTHON if set, else with the newest python3.X (X >= 11) on PATH.
-# COLLECTIONS_ROOT, if set, puts the copy elsewhere (scripts/test.sh gives scripts/check.sh its own).
+# BOOTSTRAP_COLLECTIONS_ROOT, if set, puts the copy there instead of build/ (test.sh gives check.sh
+# its own, build/check, so that the two can run at once).
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO_ROOT"  # the copy below replaces the collection tree, which may be the caller's working directory
 VENV=${VENV:-$REPO_ROOT/.venv}
-COLLECTIONS_ROOT=${COLLECTIONS_ROOT:-$REPO_ROOT/build}
+COLLECTIONS_ROOT=${BOOTSTRAP_COLLECTIONS_ROOT:-$REPO_ROOT/build}
 COLLECTION_DIR=$COLLECTIONS_ROOT/ansible_collections/community_scripts/telemetry
 
 # Interpreters are printed as the real executable, not a pyenv shim (ansible-test drops
@@ -50,14 +51,6 @@ pick_python() {
   return 1
 }
 
-if [ ! -x "$VENV/bin/python" ]; then
-  base_python=$(pick_python)
-  echo "bootstrap: making $VENV with $base_python"
-  "$base_python" -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REPO_ROOT/tests/requirements-ci.txt"
-export PATH="$VENV/bin:$PATH" VENV COLLECTION_DIR COLLECTIONS_ROOT REPO_ROOT
-
 # ansible-test bootstraps pip in each venv it makes with a get-pip script it downloads
 # from a host this network does not reach; this stand-in uses ensurepip instead.
 install_get_pip_standin() {  # install_get_pip_standin PYTHON: for the pip that PYTHON's ansible-test pins
@@ -72,7 +65,19 @@ PY
     [ -f "$cache/get_pip_${version//./_}.py" ] || cp "$REPO_ROOT/tests/utils/get_pip_standin.py" "$cache/get_pip_${version//./_}.py"
   done
 }
-install_get_pip_standin "$VENV/bin/python"
+
+# Once per run: test.sh runs check.sh with BOOTSTRAPPED_VENV=$VENV, and check.sh's bootstrap then
+# leaves the venv alone, which also keeps it still while test.sh's own tests use it.
+if [ "${BOOTSTRAPPED_VENV:-}" != "$VENV" ]; then
+  if [ ! -x "$VENV/bin/python" ]; then
+    base_python=$(pick_python)
+    echo "bootstrap: making $VENV with $base_python"
+    "$base_python" -m venv "$VENV"
+  fi
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REPO_ROOT/tests/requirements-ci.txt"
+  install_get_pip_standin "$VENV/bin/python"
+fi
+export PATH="$VENV/bin:$PATH" VENV COLLECTION_DIR COLLECTIONS_ROOT REPO_ROOT
 
 # Fresh copy of the tracked and new (not ignored) files.
 rm -rf "$COLLECTION_DIR"
