@@ -4,23 +4,52 @@
 #   - the offline stand-in for ansible-test's get-pip download,
 #   - a copy of the collection at build/ansible_collections/community_scripts/telemetry,
 #     where ansible-test needs it (a symlink is not enough).
-# Source it: it exports VENV, COLLECTION_DIR and COLLECTIONS_ROOT and puts .venv/bin on PATH.
+# Source it: it exports VENV, COLLECTION_DIR and COLLECTIONS_ROOT, puts .venv/bin on PATH, and
+# defines find_python and pick_python for the scripts that source it.
+# .venv is made with $PYTHON if set, else with the newest python3.X (X >= 11) on PATH.
+# BOOTSTRAP_COLLECTIONS_ROOT, if set, puts the copy there instead of build/ (test.sh gives check.sh
+# its own, build/check, so that the two can run at once).
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO_ROOT"  # the copy below replaces the collection tree, which may be the caller's working directory
-PYTHON=${PYTHON:-python3.11}
 VENV=${VENV:-$REPO_ROOT/.venv}
-COLLECTIONS_ROOT=$REPO_ROOT/build
+COLLECTIONS_ROOT=${BOOTSTRAP_COLLECTIONS_ROOT:-$REPO_ROOT/build}
 COLLECTION_DIR=$COLLECTIONS_ROOT/ansible_collections/community_scripts/telemetry
 
-if [ ! -x "$VENV/bin/python" ]; then
-  # The real interpreter, not a pyenv shim: ansible-test drops PYENV_VERSION.
-  real_python=$("$PYTHON" -c 'import sys; print(sys.executable)')
-  "$real_python" -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REPO_ROOT/tests/requirements-ci.txt"
-export PATH="$VENV/bin:$PATH" VENV COLLECTION_DIR COLLECTIONS_ROOT REPO_ROOT
+# Interpreters are printed as the real executable, not a pyenv shim (ansible-test drops
+# PYENV_VERSION) nor a venv's link (a venv is made from the base interpreter).
+real_python='import sys; print(getattr(sys, "_base_executable", None) or sys.executable)'
+
+# find_python X.Y: the newest Python X.Y in pyenv's versions directory if it has one, else
+# pythonX.Y on PATH. Prints nothing and fails if neither runs as Python X.Y.
+find_python() {
+  local version=$1 candidate
+  for candidate in \
+      "$(printf '%s\n' "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$version".*/bin/python"$version" | sort -V | tail -1)" \
+      "$(command -v "python$version" || true)"; do
+    [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+    "$candidate" -c "import sys; assert '%d.%d' % sys.version_info[:2] == '$version'; $real_python" 2>/dev/null && return 0
+  done
+  return 1
+}
+
+# pick_python: $PYTHON if set, else the newest python3.X (X >= 11) on PATH that runs
+# (a pyenv shim for a version pyenv has not selected does not). Fails with a message if none.
+pick_python() {
+  local minor
+  if [ -n "${PYTHON:-}" ]; then
+    "$PYTHON" -c "import sys; assert sys.version_info >= (3, 11); $real_python" 2>/dev/null && return 0
+    echo "bootstrap: PYTHON=$PYTHON does not run, or is older than Python 3.11" >&2
+    return 1
+  fi
+  for minor in $({ compgen -c python3. || true; } | sed -n 's/^python3\.\([0-9][0-9]*\)$/\1/p' | sort -nru); do
+    [ "$minor" -ge 11 ] || break
+    "python3.$minor" -c "$real_python" 2>/dev/null && return 0
+  done
+  echo "bootstrap: no Python 3.11 or newer on PATH (looked for python3.11, python3.12, ...); install one, or set PYTHON" >&2
+  return 1
+}
 
 # ansible-test bootstraps pip in each venv it makes with a get-pip script it downloads
 # from a host this network does not reach; this stand-in uses ensurepip instead.
@@ -36,7 +65,19 @@ PY
     [ -f "$cache/get_pip_${version//./_}.py" ] || cp "$REPO_ROOT/tests/utils/get_pip_standin.py" "$cache/get_pip_${version//./_}.py"
   done
 }
-install_get_pip_standin "$VENV/bin/python"
+
+# Once per run: test.sh runs check.sh with BOOTSTRAPPED_VENV=$VENV, and check.sh's bootstrap then
+# leaves the venv alone, which also keeps it still while test.sh's own tests use it.
+if [ "${BOOTSTRAPPED_VENV:-}" != "$VENV" ]; then
+  if [ ! -x "$VENV/bin/python" ]; then
+    base_python=$(pick_python)
+    echo "bootstrap: making $VENV with $base_python"
+    "$base_python" -m venv "$VENV"
+  fi
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REPO_ROOT/tests/requirements-ci.txt"
+  install_get_pip_standin "$VENV/bin/python"
+fi
+export PATH="$VENV/bin:$PATH" VENV COLLECTION_DIR COLLECTIONS_ROOT REPO_ROOT
 
 # Fresh copy of the tracked and new (not ignored) files.
 rm -rf "$COLLECTION_DIR"
