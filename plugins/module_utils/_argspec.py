@@ -109,7 +109,9 @@ def update_argument_spec() -> dict:
 def flush_argument_spec() -> dict:
     """pve_telemetry_flush."""
     return _module_spec(
-        consent_argument_spec(), connection_argument_spec(), delivery_argument_spec(), spool_argument_spec(required=True))
+        consent_argument_spec(), connection_argument_spec(), delivery_argument_spec(), spool_argument_spec(required=True),
+        from_url=dict(type="str"),
+    )
 
 
 def info_argument_spec() -> dict:

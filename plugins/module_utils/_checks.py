@@ -18,22 +18,32 @@ import re
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import MAX_TEXT_LENGTH
 
-_UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_RECORD_ID_RE = re.compile(r"^[A-Za-z0-9]{1,64}$")
-_SIZE_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)[gG]?$")
+# Every pattern is matched with fullmatch: "$" would also match before a trailing newline.
+_UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_RECORD_ID_RE = re.compile(r"[A-Za-z0-9]{1,64}")
+_SIZE_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)[gG]?")
+SHOWN_LENGTH = 80
+
+
+def shown(value) -> str:
+    """A value as an error message shows it: its repr, cut short when it is long."""
+    text = repr(value)
+    if len(text) <= SHOWN_LENGTH:
+        return text
+    return f"{text[:SHOWN_LENGTH]}... ({len(value) if isinstance(value, (str, bytes)) else len(text)} characters)"
 
 
 def check_random_id(value: str, option: str = "random_id") -> str:
     """The UUID of one attempt."""
-    if not isinstance(value, str) or not _UUID_RE.match(value):
-        raise TelemetryValueError(option, f"must be a UUID such as 3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d, got {value!r}")
+    if not isinstance(value, str) or not _UUID_RE.fullmatch(value):
+        raise TelemetryValueError(option, f"must be a UUID such as 3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d, got {shown(value)}")
     return value
 
 
 def check_record_id(value: str, option: str = "record_id") -> str:
     """A PocketBase record id."""
-    if not _RECORD_ID_RE.match(value):
-        raise TelemetryValueError(option, f"must be a PocketBase record id (letters and digits), got {value!r}")
+    if not isinstance(value, str) or not _RECORD_ID_RE.fullmatch(value):
+        raise TelemetryValueError(option, f"must be a PocketBase record id (letters and digits), got {shown(value)}")
     return value
 
 
@@ -55,7 +65,7 @@ def check_text(value, option: str) -> str:
 def check_count(value, option: str) -> int:
     """A whole number >= 0 (cores, MB of RAM)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise TelemetryValueError(option, f"must be a whole number >= 0, got {value!r}")
+        raise TelemetryValueError(option, f"must be a whole number >= 0, got {shown(value)}")
     return value
 
 
@@ -64,14 +74,14 @@ def parse_size(value, option: str = "disk_size"):
     if value is None:
         return 0
     if isinstance(value, bool):
-        raise TelemetryValueError(option, f"must be a size in GB such as 20 or '20G', got {value!r}")
+        raise TelemetryValueError(option, f"must be a size in GB such as 20 or '20G', got {shown(value)}")
     if isinstance(value, (int, float)):
         number = value
     else:
-        match = _SIZE_RE.match(str(value).strip())
+        match = _SIZE_RE.fullmatch(str(value).strip())
         if not match:
-            raise TelemetryValueError(option, f"must be a size in GB such as 20 or '20G', got {value!r}")
+            raise TelemetryValueError(option, f"must be a size in GB such as 20 or '20G', got {shown(value)}")
         number = float(match.group(1))
     if not math.isfinite(number) or number < 0:
-        raise TelemetryValueError(option, f"must be a size in GB >= 0, got {value!r}")
+        raise TelemetryValueError(option, f"must be a size in GB >= 0, got {shown(value)}")
     return int(number) if float(number).is_integer() else number

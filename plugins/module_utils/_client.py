@@ -20,6 +20,7 @@ Only what a retry can cure is retried: connection errors, timeouts, 429
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import signal
@@ -29,9 +30,9 @@ import traceback
 import warnings
 from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id, shown
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import LOOKUP_FIELDS
 
@@ -57,7 +58,9 @@ TELEMETRY_ID_HEADER = "X-Telemetry-Id"
 RETRYABLE_STATUSES = (429, 502, 503, 504)
 BACKOFF_BASE = 0.5
 PAGE_SIZE = 500
-_COLLECTION_RE = re.compile(r"^\w+$")
+_COLLECTION_RE = re.compile(r"\w+")
+# PocketBase's own collections: never a telemetry collection (the auth ones hold password hashes).
+SYSTEM_COLLECTIONS = ("_superusers", "_authorigins", "_externalauths", "_mfas", "_otps")
 
 
 def pb_quote(value: str) -> str:
@@ -65,22 +68,45 @@ def pb_quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def check_url(url: str) -> str:
-    parts = urlsplit(url or "")
+def redact_url(url) -> str:
+    """A URL as messages and files may show it: a password in it is replaced by ***."""
+    try:
+        parts = urlsplit(str(url))
+        if parts.password is None:
+            return str(url)
+        return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+    except ValueError:
+        return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", str(url))
+
+
+def check_url(url: str, option: str = "url") -> str:
+    """An http(s) URL with a host, and nothing PocketBase's API paths could not follow."""
+    try:
+        parts = urlsplit(url or "")
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError as error:
+        raise TelemetryValueError(option, f"is not a valid URL ({error}), got {shown(redact_url(url))}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TelemetryValueError("url", f"must be an http:// or https:// URL with a host, got {url!r}")
+        raise TelemetryValueError(option, f"must be an http:// or https:// URL with a host, got {shown(redact_url(url))}")
+    if parts.username is not None or parts.password is not None:
+        raise TelemetryValueError(option, f"must not carry credentials (user:password@), got {shown(redact_url(url))}; "
+                                         "a guarded backend's fleet questions take a token instead")
+    if parts.query or parts.fragment:
+        raise TelemetryValueError(option, f"must be the server's base URL, without ?query or #fragment, got {shown(url)}")
     return url.rstrip("/")
 
 
 def check_collection(name: str) -> str:
-    if not _COLLECTION_RE.match(name or ""):
-        raise TelemetryValueError("collection", f"must be a PocketBase collection name (letters, digits, _), got {name!r}")
+    if not isinstance(name, str) or not _COLLECTION_RE.fullmatch(name):
+        raise TelemetryValueError("collection", f"must be a PocketBase collection name (letters, digits, _), got {shown(name)}")
+    if name.lower() in SYSTEM_COLLECTIONS:
+        raise TelemetryValueError("collection", f"must be a telemetry collection, not PocketBase's own {name}")
     return name
 
 
 def check_timeout(timeout: float) -> float:
-    if timeout is None or timeout <= 0:
-        raise TelemetryValueError("timeout", f"must be a number of seconds > 0, got {timeout!r}")
+    if timeout is None or not math.isfinite(timeout) or timeout <= 0:
+        raise TelemetryValueError("timeout", f"must be a finite number of seconds > 0, got {timeout!r}")
     return timeout
 
 
@@ -184,7 +210,7 @@ class TelemetryClient:
     def get(self, record_id: str, random_id: str) -> dict | None:
         """The record with this id, or None when PocketBase answers 404 (unknown, or not this attempt's)."""
         try:
-            return self._request("GET", f"{self.records_url}/{record_id}", random_id, params={"fields": ",".join(LOOKUP_FIELDS)})
+            return self._request("GET", self._record_url(record_id), random_id, params={"fields": ",".join(LOOKUP_FIELDS)})
         except TelemetryError as error:
             if error.status == 404:
                 return None
@@ -192,7 +218,11 @@ class TelemetryClient:
 
     def patch(self, record_id: str, random_id: str, body: dict) -> dict:
         """PATCH a record with ``body``; return the updated record."""
-        return self._request("PATCH", f"{self.records_url}/{record_id}", random_id, json=body)
+        return self._request("PATCH", self._record_url(record_id), random_id, json=body)
+
+    def _record_url(self, record_id: str) -> str:
+        """The URL of one record; the id is checked, so nothing else ever reaches the path."""
+        return f"{self.records_url}/{check_record_id(record_id)}"
 
     def list_all(self, filter_expression: str, fields: tuple) -> list:
         """Every record matching a PocketBase filter, oldest first, page by page; each page gets a new time budget."""

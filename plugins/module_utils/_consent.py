@@ -12,12 +12,17 @@ whose DIAGNOSTICS line says yes, lets anything leave the host.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
+
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
 
 # Where the community scripts keep the operator's choice.
 DEFAULT_DIAGNOSTICS_FILE = "/usr/local/community-scripts/diagnostics"
 CHOICES = ("auto", "yes", "no")
 DEFAULT_CHOICE = "auto"
+MAX_CONSENT_FILE_SIZE = 64 * 1024
 
 
 def parse_consent(text: str) -> bool:
@@ -39,6 +44,19 @@ def parse_consent(text: str) -> bool:
     return consent
 
 
+def _read_consent_file(path: str) -> str:
+    """The text of a consent file. Only a regular file is read, and only its first 64 KiB: a FIFO or a
+    device would otherwise keep the task waiting for ever (O_NONBLOCK lets the open return at once)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise OSError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO or a device is never read)")
+        return handle.read(MAX_CONSENT_FILE_SIZE).decode("utf-8", errors="replace")
+
+
 def consent_refusal(choice: str, path: str) -> str | None:
     """None when the operator opted in; otherwise why nothing may be sent.
 
@@ -51,8 +69,7 @@ def consent_refusal(choice: str, path: str) -> str | None:
     if choice == "no":
         return "diagnostics=no: the operator did not opt in"
     try:
-        with open(path, "rb") as handle:
-            text = handle.read().decode("utf-8", errors="replace")
+        text = _read_consent_file(path)
     except FileNotFoundError:
         return f"no diagnostics file at {path}: the operator did not opt in"
     except OSError as error:

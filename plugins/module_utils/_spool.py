@@ -11,6 +11,12 @@ one event a line, oldest first. Writers hold an exclusive ``flock`` on it while
 they append one whole line, so any number of forks can write at once; a flush
 rewrites it by atomic rename, and a writer that opened the old file notices the
 rename and appends to the new one. Only one flush runs at a time.
+
+The spool trusts nothing it reads or opens: the directory must be a real
+directory owned by this user, its files are opened without following
+symlinks, and every line is checked as the modules check their input before
+it is delivered. A line that fails the check is dropped, counted and warned
+about; the events after it are still delivered.
 """
 
 from __future__ import annotations
@@ -18,14 +24,29 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import (
+    check_count,
+    check_random_id,
+    check_record_id,
+    check_text,
+    parse_size,
+)
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import (
     RecordNotFound,
     TelemetryError,
     TelemetryValueError,
+)
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
+    CREATE_FIELDS,
+    CT_TYPE_BY_TYPE,
+    FINISH_FIELDS,
+    STATUS_INSTALLING,
+    STATUSES,
 )
 
 SPOOL_FILE = "events.jsonl"
@@ -46,10 +67,44 @@ def _identity(event: dict) -> dict:
 
 class Spool:
     def __init__(self, directory: str):
-        if not directory or not os.path.isabs(directory):
+        if not directory or not isinstance(directory, str) or not os.path.isabs(directory):
             raise TelemetryValueError("spool_dir", f"must be an absolute path, got {directory!r}")
         self.directory = directory
         self.path = os.path.join(directory, SPOOL_FILE)
+        self._check_directory()
+
+    def _check_directory(self) -> None:
+        """The spool directory, if it exists, is a real directory (not a symlink) owned by this user."""
+        try:
+            info = os.lstat(self.directory)
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            raise TelemetryValueError("spool_dir", f"cannot use {self.directory}: {error.strerror}") from None
+        if not stat.S_ISDIR(info.st_mode):
+            kind = "a symlink" if stat.S_ISLNK(info.st_mode) else "not a directory"
+            raise TelemetryValueError("spool_dir", f"{self.directory} is {kind}; the spool needs a directory of its own")
+        if info.st_uid != os.geteuid():
+            raise TelemetryValueError("spool_dir", f"{self.directory} belongs to uid {info.st_uid}, not to this user ({os.geteuid()})")
+
+    def _make_directory(self) -> None:
+        try:
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        except OSError as error:
+            raise TelemetryValueError("spool_dir", f"cannot create {self.directory}: {error.strerror}") from None
+        self._check_directory()
+
+    def _open(self, name: str, flags: int):
+        """A file of the spool directory, never through a symlink, and only a regular file."""
+        path = os.path.join(self.directory, name)
+        try:
+            fd = os.open(path, flags | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
+        except OSError as error:
+            raise TelemetryValueError("spool_dir", f"cannot open {path}: {error.strerror} (a symlink is refused)") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise TelemetryValueError("spool_dir", f"{path} is not a regular file")
+        return fd
 
     def append(self, event: dict) -> bool:
         """Add an event unless the same one is waiting already. Returns whether it was added."""
@@ -65,47 +120,56 @@ class Spool:
     def pending(self) -> list:
         """The waiting events, oldest first (without taking the lock; for reading only)."""
         try:
-            with open(self.path, "rb") as handle:
-                return list(self._events(handle))
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
             return []
+        except OSError as error:
+            raise TelemetryValueError("spool_dir", f"cannot open {self.path}: {error.strerror} (a symlink is refused)") from None
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise TelemetryValueError("spool_dir", f"{self.path} is not a regular file")
+            return list(self._events(handle))
 
     def has_waiting(self, kind: str, client, random_id: str) -> bool:
         return any(event.get("event") == kind and event.get("random_id") == random_id and self.is_for(event, client)
                    for event in self.pending())
 
     @staticmethod
-    def is_for(event: dict, client) -> bool:
-        return event.get("url") == client.url and event.get("collection") == client.collection
+    def is_for(event: dict, client, kept_for: str | None = None) -> bool:
+        """Whether the event waits for ``client``'s backend (or, with ``kept_for``, was kept for that URL)."""
+        return event.get("url") == (kept_for or client.url) and event.get("collection") == client.collection
 
-    def flush(self, client, deliver) -> dict:
+    def flush(self, client, deliver, kept_for: str | None = None) -> dict:
         """Deliver the events meant for ``client``'s backend, in order, with ``deliver(client, event)``.
 
-        Stops at the first event that cannot be delivered, so none overtakes another; an event whose
-        record can never exist (a finish without any record) is dropped. Returns the counts and the
-        error that stopped the flush, if any.
+        With ``kept_for``, the events kept for that URL are delivered to ``client`` instead, for events
+        spooled with a URL that was wrong. Stops at the first event that cannot be delivered, so none
+        overtakes another; an event whose record can never exist (a finish without any record) is
+        dropped, and so is a line that is not a valid event (counted in ``invalid`` too). Returns the
+        counts and the error that stopped the flush, if any.
         """
-        os.makedirs(self.directory, mode=0o700, exist_ok=True)
-        with open(os.path.join(self.directory, FLUSH_LOCK_FILE), "ab") as flush_lock:
+        self._make_directory()
+        with os.fdopen(self._open(FLUSH_LOCK_FILE, os.O_WRONLY), "wb") as flush_lock:
             fcntl.flock(flush_lock, fcntl.LOCK_EX)
             with self._locked() as handle:
                 snapshot = handle.read().splitlines(keepends=True)
-            kept, result = self._deliver_lines(snapshot, client, deliver)
+            kept, result = self._deliver_lines(snapshot, client, deliver, kept_for)
             with self._locked() as handle:
                 arrived_meanwhile = handle.read().splitlines(keepends=True)[len(snapshot):]
                 self._replace(kept + arrived_meanwhile)
         result["remaining"] = len(kept) + len(arrived_meanwhile)
         return result
 
-    def _deliver_lines(self, lines: list, client, deliver) -> tuple:
+    def _deliver_lines(self, lines: list, client, deliver, kept_for: str | None) -> tuple:
         kept = []
-        result = dict(delivered=0, dropped=0, error=None)
+        result = dict(delivered=0, dropped=0, invalid=0, error=None)
         for line in lines:
-            event = _parse(line)
+            event = parse_event(line)
             if event is None:
                 result["dropped"] += 1
+                result["invalid"] += 1
                 continue
-            if result["error"] or not self.is_for(event, client):
+            if result["error"] or not self.is_for(event, client, kept_for):
                 kept.append(line)
                 continue
             try:
@@ -121,18 +185,18 @@ class Spool:
     @contextmanager
     def _locked(self):
         """The spool file, opened for reading and appending, under an exclusive lock."""
-        os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        self._make_directory()
         while True:
-            handle = open(self.path, "a+b")
+            handle = os.fdopen(self._open(SPOOL_FILE, os.O_RDWR | os.O_APPEND), "a+b")
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
-                if os.fstat(handle.fileno()).st_ino == os.stat(self.path).st_ino:
+                if os.fstat(handle.fileno()).st_ino == os.lstat(self.path).st_ino:
                     break
             except FileNotFoundError:
                 pass
             handle.close()  # a flush replaced the file while we waited: lock the new one
         try:
-            os.chmod(self.path, 0o600)
+            os.fchmod(handle.fileno(), 0o600)
             handle.seek(0)
             yield handle
         finally:
@@ -154,14 +218,55 @@ class Spool:
     @staticmethod
     def _events(handle):
         for line in handle.read().splitlines():
-            event = _parse(line)
+            event = parse_event(line)
             if event is not None:
                 yield event
 
 
-def _parse(line) -> dict | None:
+def parse_event(line) -> dict | None:
+    """The event of a spool line, or None when the line is not a valid event."""
     try:
         event = json.loads(line)
-    except ValueError:
+        check_event(event)
+    except (ValueError, RecursionError, TypeError, KeyError):  # TelemetryValueError is a ValueError
         return None
-    return event if isinstance(event, dict) and event.get("event") in (EVENT_CREATE, EVENT_FINISH) else None
+    return event
+
+
+def check_event(event) -> None:
+    """Raise ValueError unless ``event`` is an event the modules could have written, with values they accept."""
+    if not isinstance(event, dict) or event.get("event") not in (EVENT_CREATE, EVENT_FINISH):
+        raise ValueError("not an event")
+    if not isinstance(event.get("url"), str) or not isinstance(event.get("collection"), str):
+        raise ValueError("no backend")
+    random_id = check_random_id(event["random_id"])
+    body = event["body"]
+    if not isinstance(body, dict):
+        raise ValueError("no body")
+    if event["event"] == EVENT_CREATE:
+        _check_create_body(body, random_id)
+    else:
+        _check_finish_body(body)
+        if event.get("record_id") is not None:
+            check_record_id(event["record_id"])
+        if not isinstance(event.get("force", False), bool):
+            raise ValueError("force is not a boolean")
+
+
+def _check_create_body(body: dict, random_id: str) -> None:
+    if set(body) != set(CREATE_FIELDS) or body["random_id"] != random_id or body["status"] != STATUS_INSTALLING:
+        raise ValueError("not a create body")
+    if CT_TYPE_BY_TYPE.get(body["type"]) != body["ct_type"]:
+        raise ValueError("type and ct_type disagree")
+    parse_size(body["disk_size"])
+    for field in ("core_count", "ram_size"):
+        check_count(body[field], field)
+    for field in ("os_type", "os_version", "nsapp", "method", "pve_version"):
+        check_text(body[field], field)
+
+
+def _check_finish_body(body: dict) -> None:
+    if set(body) != set(FINISH_FIELDS) or body["status"] not in STATUSES or body["status"] == STATUS_INSTALLING:
+        raise ValueError("not a finish body")
+    check_count(body["exit_code"], "exit_code")
+    check_text(body["error"], "error")

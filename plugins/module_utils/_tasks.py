@@ -16,8 +16,10 @@ result with ``failed`` ends the task as failed.
 
 from __future__ import annotations
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient
+from collections import Counter
+
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id, shown
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient, check_url
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import (
     RecordNotFound,
     TelemetryError,
@@ -30,10 +32,12 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifec
     ensure_finished,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import (
+    FAILURE_WORDS,
+    SUCCESS_WORDS,
     build_create_body,
     build_finish_body,
 )
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import QUERY_FIELDS
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import QUERY_FIELDS, STATUS_UNKNOWN
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import (
     EVENT_CREATE,
     EVENT_FINISH,
@@ -70,8 +74,11 @@ def delivery_problem(ctx: TaskContext, params: dict, error: TelemetryError, resu
     """Keep the event in the spool when there is one, then warn, or fail with O(fail_on_error=true)."""
     result["msg"] = str(error)
     if spool and event and not ctx.check_mode:
+        try:
+            result["changed"] = spool.append(event)
+        except TelemetryValueError as spool_error:
+            return bad_input(spool_error, dict(result, msg=str(error)))
         result["spooled"] = True
-        result["changed"] = spool.append(event)
         result["msg"] = f"{error}; kept in the spool {spool.path}"
     if params["fail_on_error"]:
         return dict(result, failed=True, http_status=error.status, field_errors=error.field_errors)
@@ -87,15 +94,16 @@ def _client(params: dict) -> TelemetryClient:
 
 
 def _spool(params: dict) -> Spool | None:
-    return Spool(params["spool_dir"]) if params.get("spool_dir") else None
+    """The task's spool; none when O(spool_dir) is not given (an empty one is bad input, not "no spool")."""
+    return None if params.get("spool_dir") is None else Spool(params["spool_dir"])
 
 
 def _without_consent(ctx: TaskContext, result: dict) -> dict | None:
-    """The result of a task that sends nothing because the operator did not opt in; None when they did."""
+    """The result of a task that sends nothing because the operator did not opt in (skipped); None when they did."""
     refusal = ctx.consent_refusal()
     if not refusal:
         return None
-    return dict(result, skip_reason=refusal, msg=f"nothing sent: {refusal}")
+    return dict(result, skipped=True, skip_reason=refusal, msg=f"nothing sent: {refusal}")
 
 
 def run_report(params: dict, ctx: TaskContext) -> dict:
@@ -127,6 +135,9 @@ def run_update(params: dict, ctx: TaskContext) -> dict:
     """pve_telemetry_update: give the attempt's record its final status, once."""
     wanted = build_finish_body(params["status"], params["exit_code"])
     result = dict(changed=False, reported=False, spooled=False, random_id=params["random_id"], **wanted)
+    if wanted["status"] == STATUS_UNKNOWN and params["status"] != STATUS_UNKNOWN:
+        ctx.warn(f"status {shown(params['status'])} is sent as unknown: only {', '.join(SUCCESS_WORDS)} (success) "
+                 f"and {', '.join(FAILURE_WORDS)} (failure) are outcomes the contract knows")
     try:
         client, spool = _client(params), _spool(params)
         check_random_id(params["random_id"])
@@ -139,12 +150,18 @@ def run_update(params: dict, ctx: TaskContext) -> dict:
         return refused
 
     event = make_event(EVENT_FINISH, client, params["random_id"], wanted, record_id=params["record_id"], force=params["force"])
-    if spool and spool.has_waiting(EVENT_CREATE, client, params["random_id"]):
+    try:
+        create_waiting = spool is not None and spool.has_waiting(EVENT_CREATE, client, params["random_id"])
+    except TelemetryValueError as error:
+        return bad_input(error, result)
+    if create_waiting:
         # The record is not created yet: the finish waits behind its create, so a flush keeps their order.
         return delivery_problem(ctx, params, TelemetryError("the create of this attempt is still in the spool"), result, spool, event)
     try:
         outcome = ensure_finished(client, params["random_id"], params["record_id"], wanted, params["force"], ctx.check_mode)
     except RecordNotFound as error:
+        if ctx.check_mode:  # the report before this finish was only checked, so its record cannot exist yet
+            return dict(result, msg=f"{error} (check mode: the record would exist after a real run)")
         return delivery_problem(ctx, params, error, result)  # nothing to spool: no delivery can find the record later
     except TelemetryError as error:
         return delivery_problem(ctx, params, error, result, spool, event)
@@ -164,24 +181,41 @@ def run_flush(params: dict, ctx: TaskContext) -> dict:
     """pve_telemetry_flush: deliver the spool's waiting events for this backend, oldest first."""
     try:
         client, spool = _client(params), _spool(params)
+        kept_for = check_url(params["from_url"], "from_url") if params.get("from_url") else None
         pending = spool.pending()
-        result = dict(changed=False, delivered=0, dropped=0, remaining=len(pending))
+        result = dict(changed=False, delivered=0, dropped=0, invalid=0, remaining=len(pending))
         refused = _without_consent(ctx, result)
     except TelemetryValueError as error:
         return bad_input(error)
     if refused:
         return refused
-    waiting = [event for event in pending if spool.is_for(event, client)]
+    waiting = [event for event in pending if spool.is_for(event, client, kept_for)]
     if ctx.check_mode:
         return dict(result, changed=bool(waiting), delivered=len(waiting), msg=f"{len(waiting)} events would be delivered")
 
-    outcome = spool.flush(client, deliver_event)
+    try:
+        outcome = spool.flush(client, deliver_event, kept_for)
+    except TelemetryValueError as error:
+        return bad_input(error, result)
     error = outcome.pop("error")
     result.update(outcome, changed=outcome["delivered"] + outcome["dropped"] > 0,
                   msg=f"{outcome['delivered']} events delivered, {outcome['remaining']} remaining")
+    if outcome["invalid"]:
+        ctx.warn(f"{outcome['invalid']} lines of {spool.path} were not valid telemetry events and were dropped")
     if error:
         return delivery_problem(ctx, params, error, result)
+    if outcome["remaining"]:
+        result["msg"] += f": {_why_left(spool, client, kept_for)}"
     return result
+
+
+def _why_left(spool: Spool, client: TelemetryClient, kept_for: str | None) -> str:
+    """Which backends the events left in the spool wait for, and how to send them where they belong."""
+    others = Counter((event["url"], event["collection"]) for event in spool.pending()
+                     if not spool.is_for(event, client, kept_for))
+    waiting = "; ".join(f"{count} events for {url} (collection {collection})" for (url, collection), count in sorted(others.items()))
+    return (f"{waiting}, not this url; flush with that url to deliver them there, or with from_url set to it "
+            "to deliver them to this url instead") if waiting else "arrived during the flush"
 
 
 def run_info(params: dict, ctx: TaskContext) -> dict:

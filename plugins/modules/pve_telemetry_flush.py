@@ -15,7 +15,10 @@ description:
     M(community_scripts.telemetry.pve_telemetry_update) kept in O(spool_dir) because the backend could not be reached.
   - Events go out oldest first, so a record is created before it is finished. Each delivery is idempotent by the
     attempt's C(random_id), so a repeated flush, a partly delivered spool or two flushes at once make no duplicates.
-  - Only the events meant for O(url) and O(collection) are delivered; others stay in the spool.
+  - Only the events meant for O(url) and O(collection) are delivered (or, with O(from_url), those kept for that URL);
+    others stay in the spool, and the result's message says which backends they wait for.
+  - Every line of the spool is checked as the modules check their input before it is delivered. A line that is not
+    a valid event is dropped with a warning, and the events after it are still delivered.
   - The flush stops at the first event it cannot deliver; that event and those after it stay in the spool.
     A finish whose record does not exist, and never can, is dropped.
   - Nothing is sent unless the operator opted in, see O(diagnostics); then the spool is left as it is.
@@ -41,6 +44,13 @@ options:
       - The spool directory the events were kept in, as given to the report and update modules.
     type: path
     required: true
+  from_url:
+    description:
+      - Deliver the events that were kept for this URL (and O(collection)) to O(url), instead of the events kept
+        for O(url).
+      - For events kept while a wrong URL was set. A flush that leaves events behind names the URLs they wait for;
+        run it again with O(from_url) set to one of them and O(url) set to the right backend.
+    type: str
 seealso:
   - module: community_scripts.telemetry.pve_telemetry_report
   - module: community_scripts.telemetry.pve_telemetry_update
@@ -70,12 +80,17 @@ remaining:
   type: int
   sample: 0
 dropped:
-  description: How many events were dropped because they could never be delivered (unreadable lines, finishes without a record).
+  description: How many events were dropped because they could never be delivered (invalid lines, finishes without a record).
+  returned: always
+  type: int
+  sample: 0
+invalid:
+  description: How many of the dropped lines were not valid telemetry events.
   returned: always
   type: int
   sample: 0
 skip_reason:
-  description: Why nothing was sent, when the operator did not opt in.
+  description: Why nothing was sent, when the operator did not opt in; the task is then shown as skipped.
   returned: when consent was missing
   type: str
   sample: "diagnostics=no: the operator did not opt in"

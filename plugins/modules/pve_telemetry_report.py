@@ -175,7 +175,7 @@ spooled:
   type: bool
   sample: false
 skip_reason:
-  description: Why nothing was sent, when the operator did not opt in.
+  description: Why nothing was sent, when the operator did not opt in; the task is then shown as skipped.
   returned: when consent was missing
   type: str
   sample: "no diagnostics file at /usr/local/community-scripts/diagnostics: the operator did not opt in"

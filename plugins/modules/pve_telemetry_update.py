@@ -52,7 +52,8 @@ options:
     description:
       - The outcome of the install, in free text.
       - V(done), V(success) and V(sucess) are sent as C(sucess) (the schema's spelling) with exit code 0 and no error.
-      - V(failed) is sent as C(failed), anything else as C(unknown), with O(exit_code) and its explanation.
+      - V(failed) is sent as C(failed), anything else as C(unknown), with O(exit_code) and its explanation;
+        a value other than V(unknown) that is sent as C(unknown) (a typo such as V(succeeded)) gives a warning.
     type: str
     required: true
   exit_code:
@@ -126,7 +127,7 @@ spooled:
   type: bool
   sample: false
 skip_reason:
-  description: Why nothing was sent, when the operator did not opt in.
+  description: Why nothing was sent, when the operator did not opt in; the task is then shown as skipped.
   returned: when consent was missing
   type: str
   sample: "diagnostics=no: the operator did not opt in"

@@ -18,7 +18,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._error
     TelemetryValueError,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import deliver_event
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_finish_body
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_create_body, build_finish_body
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import (
     EVENT_CREATE,
     EVENT_FINISH,
@@ -30,9 +30,15 @@ CLIENT = TelemetryClient("http://127.0.0.1:8090", "_dev_telemetry_data")
 OTHER_BACKEND = TelemetryClient("http://127.0.0.1:8091", "_dev_telemetry_data")
 
 
+def create_body(random_id, nsapp="debian"):
+    return build_create_body(dict(random_id=random_id, type="lxc", nsapp=nsapp), "8.2.4")
+
+
 def event(kind=EVENT_CREATE, client=CLIENT, random_id=None, body=None):
     random_id = random_id or str(uuid.uuid4())
-    return make_event(kind, client, random_id, body or {"random_id": random_id})
+    if body is None:
+        body = create_body(random_id) if kind == EVENT_CREATE else build_finish_body("failed", 214)
+    return make_event(kind, client, random_id, body)
 
 
 def test_spool_dir_must_be_absolute():
@@ -57,7 +63,8 @@ def test_events_are_json_lines_oldest_first_and_not_repeated(tmp_path):
 def _append_many(directory, writer, count):
     spool = Spool(directory)
     for index in range(count):
-        spool.append(make_event(EVENT_CREATE, CLIENT, str(uuid.uuid4()), {"writer": writer, "index": index}))
+        random_id = str(uuid.uuid4())
+        spool.append(make_event(EVENT_CREATE, CLIENT, random_id, create_body(random_id, f"w{writer}-{index}")))
 
 
 def test_many_processes_appending_at_once_lose_nothing(tmp_path):
@@ -72,7 +79,8 @@ def test_many_processes_appending_at_once_lose_nothing(tmp_path):
     events = Spool(directory).pending()
     assert len(events) == 12 * 25
     for writer in range(12):  # each writer's events are in its own order
-        assert [e["body"]["index"] for e in events if e["body"]["writer"] == writer] == list(range(25))
+        mine = [e["body"]["nsapp"] for e in events if e["body"]["nsapp"].startswith(f"w{writer}-")]
+        assert mine == [f"w{writer}-{index}" for index in range(25)]
 
 
 def test_flush_delivers_in_order_and_stops_at_the_first_failure(tmp_path):
