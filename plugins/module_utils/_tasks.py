@@ -65,8 +65,9 @@ class TaskContext:
 
 
 def bad_input(error: TelemetryValueError, result: dict | None = None) -> dict:
-    """Bad input always fails the task, naming the option."""
-    return dict(result or {}, failed=True, msg=str(error), option=error.option)
+    """Bad input always fails the task, naming the option; the bad value is not echoed back whole."""
+    result = {key: value for key, value in (result or {}).items() if key != error.option}
+    return dict(result, failed=True, msg=str(error), option=error.option)
 
 
 def delivery_problem(ctx: TaskContext, params: dict, error: TelemetryError, result: dict,
