@@ -22,9 +22,11 @@ options:
   diagnostics_file:
     description:
       - The consent file read when O(diagnostics=auto), on the managed host.
-      - Only a line C(DIAGNOSTICS=yes) (spaces, quotes and case do not matter) counts as consent.
-        No file, no such line, or any other value means no.
-      - A file that exists but cannot be read fails the task, since the operator's choice is then unknown.
+      - Only a line C(DIAGNOSTICS=yes) counts as consent. The key is upper case, as the shell variable the community
+        scripts source; spaces, quotes around the value and the value's case do not matter; the last such line wins.
+        No file, no such line, or any other value means no, and the task is skipped, saying why.
+      - A file that exists but cannot be read (no permission, a directory, a FIFO or a device) fails the task,
+        since the operator's choice is then unknown.
     type: path
     default: /usr/local/community-scripts/diagnostics
 """
