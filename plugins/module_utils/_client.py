@@ -90,7 +90,7 @@ def check_url(url: str, option: str = "url") -> str:
         raise TelemetryValueError(option, f"must be an http:// or https:// URL with a host, got {shown(redact_url(url))}")
     if parts.username is not None or parts.password is not None:
         raise TelemetryValueError(option, f"must not carry credentials (user:password@), got {shown(redact_url(url))}; "
-                                         "a guarded backend's fleet questions take a token instead")
+                                          "a guarded backend's fleet questions take a token instead")
     if parts.query or parts.fragment:
         raise TelemetryValueError(option, f"must be the server's base URL, without ?query or #fragment, got {shown(url)}")
     return url.rstrip("/")
