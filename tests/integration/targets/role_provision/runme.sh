@@ -17,6 +17,7 @@ trap 'local_play "$backend" -e "@$out/backend.json" -e "backend_state=stopped ou
 local_play "$backend" -e "@$out/backend.json" -e "backend_state=started out=$out"
 
 local_play scenarios.yml -e "@$out/backend.json" -e "out=$out"
+local_play arguments.yml -e "@$out/backend.json" -e "out=$out"
 
 # The telemetry backend goes down: provisioning still succeeds; the next run flushes what was kept.
 local_play "$backend" -e "@$out/backend.json" -e "backend_state=stopped out=$out"
