@@ -42,7 +42,7 @@ def run_module(argument_spec: dict, run: Callable[[dict, TaskContext], dict], ne
     """Run one telemetry task as a module: validate the options, do the task, and end with its result."""
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     if needs_requests and not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR, error_kind="missing_library")
     result = run(module.params, ModuleContext(module))
     if result.pop("failed", False):
         module.fail_json(**result)

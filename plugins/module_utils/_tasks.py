@@ -67,7 +67,7 @@ class TaskContext:
 def bad_input(error: TelemetryValueError, result: dict | None = None) -> dict:
     """Bad input always fails the task, naming the option; the bad value is not echoed back whole."""
     result = {key: value for key, value in (result or {}).items() if key != error.option}
-    return dict(result, failed=True, msg=str(error), option=error.option)
+    return dict(result, failed=True, msg=str(error), option=error.option, error_kind="bad_input")
 
 
 def delivery_problem(ctx: TaskContext, params: dict, error: TelemetryError, result: dict,
@@ -82,7 +82,7 @@ def delivery_problem(ctx: TaskContext, params: dict, error: TelemetryError, resu
         result["spooled"] = True
         result["msg"] = f"{error}; kept in the spool {spool.path}"
     if params["fail_on_error"]:
-        return dict(result, failed=True, http_status=error.status, field_errors=error.field_errors)
+        return dict(result, failed=True, http_status=error.status, field_errors=error.field_errors, error_kind="delivery")
     ctx.warn(f"Telemetry not delivered: {result['msg']}")
     return result
 

@@ -15,6 +15,10 @@ description:
     can decide once and pass V(yes) or V(no) as O(community_scripts.telemetry.pve_telemetry_report#module:diagnostics)
     to every telemetry task that follows.
   - Reads only O(diagnostics_file) on the host; sends nothing.
+  - Runs on the controller. With O(diagnostics=auto) it reads the consent file on the host with
+    M(community_scripts.telemetry.pve_telemetry_host_facts) (Python's standard library only), together with the
+    host's Proxmox VE version, and keeps both as the host fact C(pve_telemetry_host), so that the telemetry tasks
+    after it do not ask the host again. V(yes) and V(no) need no host at all.
 author:
   - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:
@@ -43,6 +47,18 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+error_kind:
+  description:
+    - What kind of failure ended the task, for playbooks that go on after it (the C(provision) role warns with it).
+    - V(bad_input) for an option value that cannot be sent (see RV(option)); nothing else fails this module.
+  returned: when the task failed
+  type: str
+  sample: bad_input
+option:
+  description: The option whose value is bad.
+  returned: when RV(error_kind=bad_input)
+  type: str
+  sample: random_id
 consent:
   description: Whether the operator opted in.
   returned: always

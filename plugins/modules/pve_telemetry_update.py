@@ -91,6 +91,19 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+error_kind:
+  description:
+    - What kind of failure ended the task, for playbooks that go on after it (the C(provision) role warns with it).
+    - V(bad_input) for an option value that cannot be sent (see RV(option)), V(missing_library) when C(requests) is
+      missing where the request leaves from, V(delivery) for a delivery problem with O(fail_on_error=true).
+  returned: when the task failed
+  type: str
+  sample: bad_input
+option:
+  description: The option whose value is bad.
+  returned: when RV(error_kind=bad_input)
+  type: str
+  sample: random_id
 record_id:
   description: The PocketBase id of the record.
   returned: when the record was found

@@ -15,14 +15,16 @@ O(delivery=host) the module itself runs on the managed host.
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleConnectionFailure
-from ansible.module_utils.basic import missing_required_lib
+from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import DELIVERY_HOST
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import HAS_REQUESTS
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import consent_refusal
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._pve_version import PVE_VERSION_NOT_FOUND
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import TaskContext
 
 HOST_FACT = "pve_telemetry_host"
@@ -61,7 +63,7 @@ class ControllerContext(TaskContext):
     def pve_version(self) -> str:
         if "pve_version" not in self.host_facts:
             self._read_host(pve_version=True)
-        return self.host_facts.get("pve_version") or "not found"
+        return self.host_facts.get("pve_version") or PVE_VERSION_NOT_FOUND
 
     def _read_host(self, pve_version: bool) -> None:
         """The one host step: read the consent file and, when wanted, pveversion, with Python's standard library only."""
@@ -96,7 +98,8 @@ class TelemetryAction(ActionBase):
 
     ARGUMENT_SPEC = None  # a function returning the module's argument spec (module_utils/_argspec.py)
     RUN = None  # the task (module_utils/_tasks.py)
-    CONTROLLER_ONLY = False  # True when the task never runs on the host (pve_telemetry_info)
+    CONTROLLER_ONLY = False  # True when the task never runs as a module on the host (info, consent)
+    NEEDS_REQUESTS = True  # False when the task sends nothing (consent)
 
     _supports_check_mode = True
     _supports_async = False
@@ -104,17 +107,48 @@ class TelemetryAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        dummy, params = self.validate_argument_spec(argument_spec=type(self).ARGUMENT_SPEC())
-        if params["delivery"] == DELIVERY_HOST and not self.CONTROLLER_ONLY:
+        params = self._validated_options()
+        if params.get("delivery") == DELIVERY_HOST and not self.CONTROLLER_ONLY:
             result.update(self._execute_module(module_name=self._task.resolved_action, module_args=self._task.args,
                                                task_vars=task_vars))
             return result
-        if not HAS_REQUESTS:
-            return dict(result, failed=True, msg=f"{missing_required_lib('requests')} With delivery=controller (the default) "
-                                                 "it is needed on the controller; delivery=host needs it on the managed host.")
+        if self.NEEDS_REQUESTS and not HAS_REQUESTS:
+            return dict(result, failed=True, error_kind="missing_library",
+                        msg=f"{missing_required_lib('requests')} With delivery=controller (the default) it is needed on "
+                            "the controller; delivery=host needs it on the managed host.")
         ctx = ControllerContext(self, params, task_vars or {})
         result.update(type(self).RUN(params, ctx))
         result.update(ctx.facts())
         if ctx.warnings:
             result.setdefault("warnings", []).extend(ctx.warnings)
         return result
+
+    def _validated_options(self) -> dict:
+        """The task's options, checked against the module's argument spec, as the module would check them.
+
+        An option with an environment fallback (E(PVE_TELEMETRY_URL), E(PVE_TELEMETRY_TOKEN)) takes the
+        variable from the task's C(environment) first, then from the controller's: a play that sets it with
+        C(environment) means the same backend whichever way the request leaves.
+        """
+        spec = type(self).ARGUMENT_SPEC()
+        args = dict(self._task.args)
+        environment = self._task_environment()
+        for name, option in spec.items():
+            fallback = option.get("fallback")
+            if args.get(name) is None and fallback and fallback[0] is env_fallback:
+                for variable in fallback[1]:
+                    if environment.get(variable):
+                        args[name] = environment[variable]
+                        break
+        validation = ArgumentSpecValidator(spec).validate(args)
+        if validation.error_messages:
+            raise AnsibleActionFail(f"{self._task.resolved_action}: {'; '.join(validation.error_messages)}")
+        return validation.validated_parameters
+
+    def _task_environment(self) -> dict:
+        environment = {}
+        try:
+            self._compute_environment_string(raw_environment_out=environment)
+        except (AttributeError, TypeError):  # no connection shell to compute it for: nothing from the task
+            return {}
+        return {str(key): str(value) for key, value in environment.items()}

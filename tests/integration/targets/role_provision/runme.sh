@@ -26,6 +26,29 @@ ANSIBLE_VERBOSITY=0 ansible-playbook -i pair-ok,pair-fail,localhost, -c local -e
 grep -F 'Provisioning pair-app failed with exit code 214 (Proxmox: Not enough storage space)' "$out/never_silent.log" > "$out/continue.lines"
 [ "$(wc -l < "$out/continue.lines")" -eq 1 ]
 
+# Delivery: a host without requests gets its record from the controller; with delivery=host, and with a bad
+# option value, provisioning goes on and exactly one warning per attempt says why (warnings go to stderr).
+"$python" -m venv --without-pip "$out/bare"
+if "$out/bare/bin/python" -c "import requests" 2>/dev/null; then echo "the bare venv has requests"; exit 1; fi
+cat > "$out/delivery-inventory.yml" <<YAML
+all:
+  hosts:
+    bare: {ansible_connection: local, ansible_python_interpreter: $out/bare/bin/python}
+    localhost: {ansible_connection: local, ansible_python_interpreter: $python}
+YAML
+ANSIBLE_VERBOSITY=0 ansible-playbook -i "$out/delivery-inventory.yml" delivery.yml -e "@$out/backend.json" -e "out=$out" 2>&1 \
+  | tee "$out/delivery.log"
+"$python" - "$out/delivery.log" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+# Warnings may be wrapped across lines: read each one whole, up to the next blank line or task header.
+warnings = [" ".join(w.split()) for w in re.findall(r"\[WARNING\]: (Telemetry of .*?)(?=\n\n|\nTASK|\nPLAY|\Z)", text, re.S)]
+print("\n".join(warnings))
+assert len(warnings) == 2, warnings
+assert warnings[0].startswith("Telemetry of bare-host on bare was not sent") and "requests" in warnings[0], warnings[0]
+assert warnings[1].startswith("Telemetry of bad-url on localhost was not sent") and "url: must be an http" in warnings[1], warnings[1]
+PY
+
 # The telemetry backend goes down: provisioning still succeeds; the next run flushes what was kept.
 local_play "$backend" -e "@$out/backend.json" -e "backend_state=stopped out=$out"
 local_play down.yml -e "@$out/backend.json" -e "out=$out phase=down"
