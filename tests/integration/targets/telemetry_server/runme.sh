@@ -2,7 +2,8 @@
 # The telemetry_server role on this machine (background-process mode) on a free loopback port:
 # argument validation of each entry point,
 # deploy, re-deploy unchanged, the guarded mode with the modules, fleet insight, the report,
-# backup / wipe / restore, a schema change, then the open mode.
+# backup / wipe / restore, a schema change, then the open mode; then a second, guarded server for what the role
+# locks down: no secret in the -vvv output of deploy, backup and restore.
 set -euxo pipefail
 
 export ANSIBLE_ROLES_PATH=..
@@ -11,7 +12,8 @@ python=$(command -v python)
 port=$("$python" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 home=$out/telemetry-server
 vars=(-e "out=$out" -e "server_home=$home" -e "server_port=$port")
-trap 'kill -TERM "$(cat "$home/server.pid")" 2>/dev/null || true' EXIT
+hardened_home=$out/hardened
+trap 'for h in "$home" "$hardened_home"; do kill -TERM "$(cat "$h/server.pid")" 2>/dev/null || true; done' EXIT
 
 play() {  # a playbook on this machine alone
   ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$python" "${vars[@]}" "$@"
@@ -35,3 +37,23 @@ play schema_changed.yml
 play deploy.yml -e access=open | tee "$out/deploy-open.log"
 test "$(recap_changed "$out/deploy-open.log")" -gt 0
 play open.yml
+
+# A second server.
+hardened_port=$("$python" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+real_pocketbase=$(command -v pocketbase || echo "$(dirname "$python")/pocketbase")
+hardened=(-e "server_home=$hardened_home" -e "server_port=$hardened_port" -e "binary=$real_pocketbase")
+
+play deploy.yml -e access=guarded "${hardened[@]}" -vvv > "$out/hardened-deploy.log" 2>&1 \
+  || { tail -40 "$out/hardened-deploy.log"; exit 1; }
+play backup_restore_role.yml "${hardened[@]}" -vvv > "$out/hardened-backup-restore.log" 2>&1 \
+  || { tail -40 "$out/hardened-backup-restore.log"; exit 1; }
+set +x  # the checks below must not print what they look for
+token=$("$python" "$(pwd)/files/sign_in.py" "http://127.0.0.1:$hardened_port" admin@example.com Test-Only-Pass-123)
+for log in "$out/hardened-deploy.log" "$out/hardened-backup-restore.log"; do
+  grep -q "telemetry_server : Sign in as the superuser" "$log"  # a -vvv run of the role's tasks
+  # no superuser token (this one, or any other: the header part all of them share) and no password
+  if grep -n -F -e "$token" -e "${token%%.*}" -e Test-Only-Pass-123 "$log"; then
+    echo "FAILED: a secret in $log"; exit 1
+  fi
+done
+set -x
