@@ -3,7 +3,7 @@
 # argument validation of each entry point,
 # deploy, re-deploy unchanged, the guarded mode with the modules, fleet insight, the report,
 # backup / wipe / restore, a schema change, then the open mode; then a second, guarded server for what the role
-# locks down: no secret in the -vvv output of deploy, backup and restore.
+# locks down: no secret in the -vvv output of deploy, backup and restore or on a command line.
 set -euxo pipefail
 
 export ANSIBLE_ROLES_PATH=..
@@ -38,10 +38,12 @@ play deploy.yml -e access=open | tee "$out/deploy-open.log"
 test "$(recap_changed "$out/deploy-open.log")" -gt 0
 play open.yml
 
-# A second server.
+# A second server, deployed by the role through a wrapper that writes down every command line PocketBase runs with.
 hardened_port=$("$python" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 real_pocketbase=$(command -v pocketbase || echo "$(dirname "$python")/pocketbase")
-hardened=(-e "server_home=$hardened_home" -e "server_port=$hardened_port" -e "binary=$real_pocketbase")
+printf '#!/bin/sh\nprintf "%%s\\n" "$*" >> %q\nexec %q "$@"\n' "$out/pocketbase-argv.log" "$real_pocketbase" > "$out/pocketbase-wrapper"
+chmod +x "$out/pocketbase-wrapper"
+hardened=(-e "server_home=$hardened_home" -e "server_port=$hardened_port" -e "binary=$out/pocketbase-wrapper")
 
 play deploy.yml -e access=guarded "${hardened[@]}" -vvv > "$out/hardened-deploy.log" 2>&1 \
   || { tail -40 "$out/hardened-deploy.log"; exit 1; }
@@ -56,4 +58,9 @@ for log in "$out/hardened-deploy.log" "$out/hardened-backup-restore.log"; do
     echo "FAILED: a secret in $log"; exit 1
   fi
 done
+grep -q "^serve " "$out/pocketbase-argv.log"  # the wrapper ran PocketBase
+grep -q "^telemetry-superuser " "$out/pocketbase-argv.log"  # and created the superuser with it
+if grep -n -F Test-Only-Pass-123 "$out/pocketbase-argv.log"; then
+  echo "FAILED: the password on a PocketBase command line"; exit 1
+fi
 set -x
