@@ -3,7 +3,7 @@
 # argument validation of each entry point,
 # deploy, re-deploy unchanged, the guarded mode with the modules, fleet insight, the report,
 # backup / wipe / restore, a schema change, then the open mode; then a second, guarded server for what the role
-# locks down: no secret in the -vvv output of deploy, backup and restore or on a command line.
+# locks down: no secret in the -vvv output of deploy, backup and restore or on a command line, file modes.
 set -euxo pipefail
 
 export ANSIBLE_ROLES_PATH=..
@@ -64,3 +64,4 @@ if grep -n -F Test-Only-Pass-123 "$out/pocketbase-argv.log"; then
   echo "FAILED: the password on a PocketBase command line"; exit 1
 fi
 set -x
+play hardened.yml -e "server_home=$hardened_home" -e "server_port=$hardened_port"
