@@ -126,4 +126,3 @@ def info_argument_spec() -> dict:
         limit=dict(type="int", default=100),
         top=dict(type="int", default=5),
     )
-

@@ -23,7 +23,13 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._error
     TelemetryError,
     TelemetryValueError,
 )
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._fleet_query import aggregate, build_filter
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._fleet_query import (
+    Aggregator,
+    aggregate,
+    build_filter,
+    check_time,
+    finish,
+)
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import (
     deliver_event,
     ensure_created,
@@ -185,19 +191,42 @@ def run_flush(params: dict, ctx: TaskContext) -> dict:
 
 
 def run_info(params: dict, ctx: TaskContext) -> dict:
-    """pve_telemetry_info: the records that answer a fleet question, and their aggregates."""
-    result = dict(changed=False, count=0, records=[], aggregates=aggregate([]))
+    """pve_telemetry_info: the records that answer a fleet question, and their aggregates.
+
+    The aggregates come from the server's route where the backend has it (``source: server``); elsewhere
+    from the records themselves, read page by page and counted as they stream (``source: records``).
+    Either way only the first ``limit`` records are kept.
+    """
+    limit, top = max(params["limit"], 0), max(params["top"], 0)
+    result = dict(changed=False, count=0, records=[], aggregates=aggregate([]), source=None)
+    query = dict(app=params["app"], status=params["status"], type=params["type"], since=params["since"], before=params["before"])
     try:
         client = _client(params)
-        result["filter"] = build_filter(params["app"], params["status"], params["type"], params["since"], params["before"])
+        result["filter"] = build_filter(query["app"], query["status"], query["type"], query["since"], query["before"])
+        query.update(since=check_time(query["since"], "since"), before=check_time(query["before"], "before"))
     except TelemetryValueError as error:
         return bad_input(error, result)
     try:
-        records = client.list_all(result["filter"], QUERY_FIELDS)
+        parts = client.aggregates(query)
+        records = []
+        if parts is not None:
+            source = "server"
+            if limit:
+                for record in client.iter_records(result["filter"], QUERY_FIELDS):
+                    records.append(record)
+                    if len(records) >= limit:
+                        break
+        else:
+            source = "records"
+            aggregator = Aggregator()
+            for record in client.iter_records(result["filter"], QUERY_FIELDS):
+                aggregator.add(record)
+                if len(records) < limit:
+                    records.append(record)
+            parts = aggregator.parts()
     except TelemetryError as error:
         return delivery_problem(ctx, params, error, result)
-    return dict(result, count=len(records), records=records[:max(params["limit"], 0)],
-                aggregates=aggregate(records, max(params["top"], 0)))
+    return dict(result, count=parts["total"], records=records, aggregates=finish(parts, top), source=source)
 
 
 def run_consent(params: dict, ctx: TaskContext) -> dict:
