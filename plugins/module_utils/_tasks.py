@@ -131,9 +131,10 @@ def run_report(params: dict, ctx: TaskContext) -> dict:
 
 def run_update(params: dict, ctx: TaskContext) -> dict:
     """pve_telemetry_update: give the attempt's record its final status, once."""
-    wanted = build_finish_body(params["status"], params["exit_code"])
-    result = dict(changed=False, reported=False, spooled=False, random_id=params["random_id"], **wanted)
+    result = dict(changed=False, reported=False, spooled=False, random_id=params["random_id"])
     try:
+        wanted = build_finish_body(params["status"], params["exit_code"], params.get("install_duration"), params.get("error_detail"))
+        result.update(wanted)
         client, spool = _client(params), _spool(params)
         check_random_id(params["random_id"])
         if params["record_id"]:

@@ -3,7 +3,9 @@
 #   1. seeded records (bulk, into the stopped server's SQLite): the aggregates pve_telemetry_info answers
 #      equal an independent SQL computation on data.db, with the server's hooks (source: server) and on
 #      the same data without them (source: records, keyset paging);
-#   2. access: open, anyone may ask the aggregates route; guarded, superusers only;
+#   2. access: open, anyone may ask the aggregates route; guarded, superusers only; the fleet report renders;
+#   3. the exact bodies: the contract's fields with the defaults (a seed-schema backend stores them), the
+#      extended fields only when given (a backend with the extended migration stores them);
 set -euxo pipefail
 
 export ANSIBLE_ROLES_PATH=..
@@ -46,3 +48,6 @@ admin=(admin@example.com insight-password-1)
 backend started
 local_play access.yml -e "@$out/backend.json" -e "out=$out admin_email=${admin[0]} admin_password=${admin[1]}"
 backend stopped
+
+# 3. Bodies on the wire, seed schema and extended schema.
+local_play bodies.yml -e "out=$out"
