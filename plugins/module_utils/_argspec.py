@@ -91,6 +91,7 @@ def report_argument_spec() -> dict:
         os_version=dict(type="str", default=""),
         method=dict(type="str", default="default"),
         pve_version=dict(type="str"),
+        node=dict(type="str"),
     )
 
 
@@ -103,6 +104,8 @@ def update_argument_spec() -> dict:
         status=dict(type="str", required=True),
         exit_code=dict(type="raw"),
         force=dict(type="bool", default=False),
+        install_duration=dict(type="raw"),
+        error_detail=dict(type="str"),
     )
 
 

@@ -16,7 +16,7 @@ import math
 import re
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import MAX_TEXT_LENGTH
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import MAX_NODE_LENGTH, MAX_TEXT_LENGTH
 
 # Every pattern is matched with fullmatch: "$" would also match before a trailing newline.
 _UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -85,3 +85,25 @@ def parse_size(value, option: str = "disk_size"):
     if not math.isfinite(number) or number < 0:
         raise TelemetryValueError(option, f"must be a size in GB >= 0, got {shown(value)}")
     return int(number) if float(number).is_integer() else number
+
+
+def check_node(value, option: str = "node") -> str:
+    """The Proxmox VE node or inventory host of an attempt: text, not empty, at most the schema's length."""
+    text = check_text(value, option).strip()
+    if not text or len(text) > MAX_NODE_LENGTH:
+        raise TelemetryValueError(option, f"must be a node or host name of 1 to {MAX_NODE_LENGTH} characters, got {value!r}")
+    return text
+
+
+def check_duration(value, option: str = "install_duration"):
+    """Seconds, a number >= 0 (a whole number stays whole)."""
+    if isinstance(value, bool):
+        raise TelemetryValueError(option, f"must be a number of seconds >= 0, got {value!r}")
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise TelemetryValueError(option, f"must be a number of seconds >= 0, got {value!r}") from None
+    if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise TelemetryValueError(option, f"must be a number of seconds >= 0, got {value!r}")
+    return int(value) if float(value).is_integer() else round(float(value), 3)

@@ -58,6 +58,8 @@ TELEMETRY_ID_HEADER = "X-Telemetry-Id"
 RETRYABLE_STATUSES = (429, 502, 503, 504)
 BACKOFF_BASE = 0.5
 PAGE_SIZE = 500
+# The route of pocketbase/pb_hooks/telemetry.pb.js: the aggregates computed by the server.
+AGGREGATES_PATH = "/api/telemetry/aggregates"
 _COLLECTION_RE = re.compile(r"\w+")
 # PocketBase's own collections: never a telemetry collection (the auth ones hold password hashes).
 SYSTEM_COLLECTIONS = ("_superusers", "_authorigins", "_externalauths", "_mfas", "_otps")
@@ -224,27 +226,54 @@ class TelemetryClient:
         """The URL of one record; the id is checked, so nothing else ever reaches the path."""
         return f"{self.records_url}/{check_record_id(record_id)}"
 
-    def list_all(self, filter_expression: str, fields: tuple) -> list:
-        """Every record matching a PocketBase filter, oldest first, page by page; each page gets a new time budget."""
-        records, page = [], 1
+    def iter_records(self, filter_expression: str, fields: tuple):
+        """Every record matching a PocketBase filter, oldest first (by created, then id), one page at a time.
+
+        Keyset paging: each page asks for the records after the last one seen,
+        ``(created > last) || (created = last && id > last_id)``, so a page costs the same at any depth and
+        a record created meanwhile cannot shift the pages. Each page gets a new time budget. A generator:
+        the caller holds only the page being read.
+        """
+        fields = tuple(fields) + tuple(field for field in ("id", "created") if field not in fields)
+        after = None
         while True:
             self.renew_budget()
-            items = self.list_page(filter_expression, page, PAGE_SIZE, ",".join(fields))
-            records.extend(items)
+            terms = [f"({filter_expression})"] if filter_expression else []
+            if after:
+                created, record_id = pb_quote(after["created"]), pb_quote(after["id"])
+                terms.append(f"((created>{created}) || (created={created} && id>{record_id}))")
+            items = self.list_page(" && ".join(terms), 1, PAGE_SIZE, ",".join(fields))
+            yield from items
             if len(items) < PAGE_SIZE:
-                return records
-            page += 1
+                return
+            after = items[-1]
 
     def list_page(self, filter_expression: str, page: int, per_page: int, fields: str) -> list:
         """One page of records matching a PocketBase filter, oldest first (no attempt header: a fleet query)."""
-        params = {"filter": filter_expression, "page": page, "perPage": per_page, "sort": "created", "skipTotal": 1}
+        params = {"filter": filter_expression, "page": page, "perPage": per_page, "sort": "created,id", "skipTotal": 1}
         if fields:
             params["fields"] = fields
         answer = self._request("GET", self.records_url, None, params=params)
         items = answer.get("items")
-        if not isinstance(items, list):
+        if not isinstance(items, list) or not all(isinstance(item, dict) and "id" in item for item in items):
             raise TelemetryError(f"GET {self.records_url}: malformed answer, no list of records")
         return items
+
+    def aggregates(self, query: dict) -> dict | None:
+        """The server's aggregates of a fleet question (pocketbase/pb_hooks), or None where the backend has no
+        such route (404) or does not let this caller use it (401, 403: the records' own rule then decides)."""
+        params = {name: value for name, value in query.items() if value}
+        params["collection"] = self.collection
+        self.renew_budget()
+        try:
+            answer = self._request("GET", f"{self.url}{AGGREGATES_PATH}", None, params=params)
+        except TelemetryError as error:
+            if error.status in (401, 403, 404):
+                return None
+            raise
+        if answer.get("version") != 1 or not isinstance(answer.get("by_app_status"), list):
+            raise TelemetryError(f"GET {self.url}{AGGREGATES_PATH}: malformed answer, not the aggregates of version 1")
+        return answer
 
     def renew_budget(self) -> None:
         """Start a new time budget, for a caller that makes many independent requests (a paginated read)."""

@@ -11,7 +11,7 @@ module object; the client pages through the records.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, deque
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import pb_quote
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
@@ -21,6 +21,9 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._recor
     STATUS_SUCCESS,
     STATUS_UNKNOWN,
 )
+
+# How many of the newest failed attempts the aggregates list.
+RECENT_FAILURES = 20
 
 _TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
 
@@ -54,23 +57,138 @@ def _failure_rate(counts: Counter) -> float | None:
     return round(counts[STATUS_FAILED] / finished, 4) if finished else None
 
 
-def aggregate(records: list, top: int = 5) -> dict:
-    """Counts per status and per app, the failure rate (failed / finished), and the most frequent failure codes."""
-    by_status = Counter(record.get("status", "") for record in records)
-    per_app: dict = {}
-    for record in records:
-        per_app.setdefault(record.get("nsapp", ""), Counter())[record.get("status", "")] += 1
-    failures = Counter(record.get("exit_code") for record in records
-                       if record.get("status") in (STATUS_FAILED, STATUS_UNKNOWN) and record.get("exit_code"))
+def _number(value):
+    """A JSON number as Python has it either way: 12.0 from SQL and 12 from a record are both 12."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _nearest_rank(sorted_counts: list, total: int, rank: int):
+    """The rank-th smallest value (1-based) of [(value, how many), ...] sorted by value."""
+    seen = 0
+    for value, count in sorted_counts:
+        seen += count
+        if seen >= rank:
+            return value
+    return None
+
+
+def percentiles(values: Counter) -> dict:
+    """Count, median and p95 of values given as {value: how many}, by nearest rank: the median is the
+    ceil(n/2)-th smallest value, p95 the ceil(0.95 n)-th. The server's SQL uses the same definition."""
+    total = sum(values.values())
+    ordered = sorted(values.items())
+    return {"count": total, "median": _number(_nearest_rank(ordered, total, (total + 1) // 2)),
+            "p95": _number(_nearest_rank(ordered, total, (total * 95 + 99) // 100))}
+
+
+class Aggregator:
+    """The aggregates of records seen one at a time: it keeps counts, never the records.
+
+    ``parts()`` has the shape the server's route answers (pocketbase/pb_hooks/telemetry_lib.js), so both
+    ways end in the same ``finish``. Memory grows with the distinct apps, days, nodes, exit codes and
+    durations, not with the records.
+    """
+
+    def __init__(self):
+        self.total = 0
+        self.first = self.last = None
+        self.by = {"app": Counter(), "type": Counter(), "day": Counter(), "node": Counter()}
+        self.exit_codes = Counter()
+        self.durations: dict = {}
+        self.recent = deque(maxlen=RECENT_FAILURES)  # records arrive oldest first: the last ones stay
+
+    def add(self, record: dict) -> None:
+        status, app, created = record.get("status", ""), record.get("nsapp", ""), record.get("created", "")
+        self.total += 1
+        self.first = created if self.first is None else min(self.first, created)
+        self.last = created if self.last is None else max(self.last, created)
+        self.by["app"][(app, status)] += 1
+        self.by["type"][(record.get("type", ""), status)] += 1
+        self.by["day"][(created[:10], status)] += 1
+        node = record.get("node") or ""
+        if node:
+            self.by["node"][(node, status)] += 1
+        code = record.get("exit_code")
+        if status in (STATUS_FAILED, STATUS_UNKNOWN) and code:
+            self.exit_codes[(int(code), app)] += 1
+        duration = record.get("install_duration")
+        if duration and duration > 0:
+            self.durations.setdefault(app, Counter())[_number(duration)] += 1
+        if status == STATUS_FAILED:
+            self.recent.append({"created": created, "nsapp": app, "type": record.get("type", ""), "node": node,
+                                "exit_code": int(code or 0)})
+
+    def parts(self) -> dict:
+        def rows(counter):
+            return [[key, status, count] for (key, status), count in sorted(counter.items())]
+        durations = []
+        for app, values in sorted(self.durations.items()):
+            stats = percentiles(values)
+            durations.append([app, stats["count"], stats["median"], stats["p95"]])
+        return {
+            "total": self.total, "first": self.first, "last": self.last,
+            "by_app_status": rows(self.by["app"]), "by_type_status": rows(self.by["type"]),
+            "by_day_status": rows(self.by["day"]), "by_node_status": rows(self.by["node"]),
+            "exit_codes": [[code, app, count] for (code, app), count in sorted(self.exit_codes.items())],
+            "durations": durations,
+            "recent_failures": list(reversed(self.recent)),
+        }
+
+
+def _grouped(rows: list) -> dict:
+    """{key: Counter(status: count)} from [[key, status, count], ...]."""
+    groups: dict = {}
+    for key, status, count in rows:
+        groups.setdefault(key, Counter())[status] += count
+    return groups
+
+
+def _summary(counts: Counter) -> dict:
+    return {"total": sum(counts.values()), "by_status": dict(sorted(counts.items())), "failure_rate": _failure_rate(counts)}
+
+
+def _most_first(groups: dict) -> dict:
+    return {key: _summary(counts) for key, counts in sorted(groups.items(), key=lambda item: (-sum(item[1].values()), item[0]))}
+
+
+def finish(parts: dict, top: int = 5) -> dict:
+    """The aggregates of an answer, from the server's parts or an Aggregator's: the same dict either way."""
+    by_app = _grouped(parts["by_app_status"])
+    by_status = Counter()
+    for counts in by_app.values():
+        by_status.update(counts)
+    per_code, apps_per_code = Counter(), {}
+    for code, app, count in parts["exit_codes"]:
+        per_code[int(code)] += count
+        apps_per_code.setdefault(int(code), Counter())[app] += count
+    top_codes = sorted(per_code.items(), key=lambda item: (-item[1], item[0]))[:max(top, 0)]
     return {
-        "total": len(records),
+        "total": parts["total"],
         "by_status": dict(sorted(by_status.items())),
-        "by_app": {app: {"total": sum(counts.values()), "by_status": dict(sorted(counts.items())),
-                         "failure_rate": _failure_rate(counts)}
-                   for app, counts in sorted(per_app.items(), key=lambda item: (-sum(item[1].values()), item[0]))},
+        "by_app": _most_first(by_app),
         "failure_rate": _failure_rate(by_status),
-        "top_exit_codes": [{"exit_code": code, "count": count, "explanation": explain_exit_code(code)}
-                           for code, count in sorted(failures.items(), key=lambda item: (-item[1], item[0]))[:top]],
-        "first": min((record.get("created", "") for record in records), default=None),
-        "last": max((record.get("created", "") for record in records), default=None),
+        "top_exit_codes": [{"exit_code": code, "count": count, "explanation": explain_exit_code(code)} for code, count in top_codes],
+        "first": parts["first"] or None,
+        "last": parts["last"] or None,
+        "by_type": _most_first(_grouped(parts["by_type_status"])),
+        "by_day": [dict(day=day, **_summary(counts)) for day, counts in sorted(_grouped(parts["by_day_status"]).items())],
+        "by_node": _most_first(_grouped(parts["by_node_status"])),
+        "exit_codes_by_app": [
+            {"exit_code": code, "count": count,
+             "apps": [{"app": app, "count": hits} for app, hits in sorted(apps_per_code[code].items(), key=lambda item: (-item[1], item[0]))]}
+            for code, count in top_codes],
+        "durations": {app: {"count": count, "median": _number(median), "p95": _number(p95)}
+                      for app, count, median, p95 in sorted(parts["durations"], key=lambda row: row[0])},
+        "recent_failures": [dict(failure, exit_code=int(failure["exit_code"]), explanation=explain_exit_code(int(failure["exit_code"])))
+                            for failure in parts["recent_failures"]],
     }
+
+
+def aggregate(records, top: int = 5) -> dict:
+    """The aggregates of records (any iterable, read once)."""
+    aggregator = Aggregator()
+    for record in records:
+        aggregator.add(record)
+    return finish(aggregator.parts(), top)

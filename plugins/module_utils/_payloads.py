@@ -12,10 +12,13 @@ before it goes into a body.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import (
     check_count,
+    check_duration,
+    check_node,
     check_random_id,
     check_text,
     parse_size,
@@ -24,6 +27,8 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._error
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._exit_codes import explain_exit_code
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
     CT_TYPE_BY_TYPE,
+    ERROR_DETAIL_MAX_BYTES,
+    ERROR_DETAIL_MAX_LINES,
     STATUS_FAILED,
     STATUS_INSTALLING,
     STATUS_SUCCESS,
@@ -35,6 +40,42 @@ SUCCESS_WORDS = ("done", "success", "sucess")
 FAILURE_WORDS = ("failed",)
 
 _WHOLE_NUMBER_RE = re.compile(r"^[0-9]+$")
+# Address candidates; ipaddress decides which really are addresses (a time such as 12:34:56, a MAC
+# address or a version such as 1.2.3.4.5 is not). IPv6 first: it may end in a dotted IPv4 part.
+_IPV6_CANDIDATE_RE = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?(?:%[\w.-]+)?(?![\w:])")
+_IPV4_CANDIDATE_RE = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?!\d|\.\d)")
+IPV4_MASK = "<IPv4>"
+IPV6_MASK = "<IPv6>"
+
+
+def _is_ipv6(candidate: str) -> bool:
+    try:
+        ipaddress.IPv6Address(candidate.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def mask_addresses(text: str) -> str:
+    """Replace every IPv4 and IPv6 address in ``text`` (with its zone, e.g. fe80::1%vmbr0) by a mask."""
+    text = _IPV6_CANDIDATE_RE.sub(lambda match: IPV6_MASK if _is_ipv6(match.group(0)) else match.group(0), text)
+    return _IPV4_CANDIDATE_RE.sub(
+        lambda match: IPV4_MASK if all(int(part) <= 255 for part in match.group(0).split(".")) else match.group(0), text)
+
+
+def error_detail_tail(output: str, max_lines: int = ERROR_DETAIL_MAX_LINES, max_bytes: int = ERROR_DETAIL_MAX_BYTES) -> str:
+    """The tail of a failing step's output as ``error_detail`` carries it: the last ``max_lines`` lines that
+    are not blank at the end, addresses masked, then at most ``max_bytes`` bytes of UTF-8 (the end is kept,
+    cut at a character boundary)."""
+    if output is None:
+        return ""
+    text = str(output).encode("utf-8", "replace").decode("utf-8")  # lone surrogates become ?
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip().split("\n")
+    text = mask_addresses("\n".join(lines[-max_lines:]) if max_lines > 0 else "")
+    data = text.encode("utf-8")
+    if len(data) > max_bytes:
+        text = data[len(data) - max_bytes:].decode("utf-8", "ignore")  # a character cut in two is dropped whole
+    return text
 
 
 def map_status(status: str) -> str:
@@ -59,13 +100,22 @@ def normalise_exit_code(value) -> int:
     return 1
 
 
-def build_finish_body(status: str, exit_code=None) -> dict:
-    """The PATCH body that finishes a record: ``status``, ``exit_code`` and ``error``."""
+def build_finish_body(status: str, exit_code=None, install_duration=None, error_detail=None) -> dict:
+    """The PATCH body that finishes a record: ``status``, ``exit_code`` and ``error``, the contract's fields.
+    ``install_duration`` and ``error_detail`` (the extended fields) are added only when given."""
     mapped = map_status(status)
     if mapped == STATUS_SUCCESS:
-        return {"status": mapped, "exit_code": 0, "error": ""}
-    code = normalise_exit_code(exit_code)
-    return {"status": mapped, "exit_code": code, "error": explain_exit_code(code)}
+        body = {"status": mapped, "exit_code": 0, "error": ""}
+    else:
+        code = normalise_exit_code(exit_code)
+        body = {"status": mapped, "exit_code": code, "error": explain_exit_code(code)}
+    if install_duration is not None:
+        body["install_duration"] = check_duration(install_duration)
+    if error_detail is not None:
+        if not isinstance(error_detail, str):
+            raise TelemetryValueError("error_detail", f"must be text (a step's output), got {type(error_detail).__name__}")
+        body["error_detail"] = error_detail_tail(error_detail)
+    return body
 
 
 def resolve_ct_type(record_type: str, ct_type: int | None) -> int:
@@ -81,7 +131,7 @@ def build_create_body(params: dict, pve_version: str) -> dict:
     nsapp = check_text(params["nsapp"], "nsapp")
     if not nsapp.strip():
         raise TelemetryValueError("nsapp", "must name the application being installed; the schema refuses an empty one")
-    return {
+    body = {
         "ct_type": resolve_ct_type(params["type"], params.get("ct_type")),
         "type": params["type"],
         "disk_size": parse_size(params.get("disk_size")),
@@ -95,3 +145,6 @@ def build_create_body(params: dict, pve_version: str) -> dict:
         "status": STATUS_INSTALLING,
         "random_id": check_random_id(params["random_id"]),
     }
+    if params.get("node") is not None:  # an extended field: only when given
+        body["node"] = check_node(params["node"])
+    return body

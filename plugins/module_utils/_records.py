@@ -32,14 +32,26 @@ CREATE_FIELDS = ("ct_type", "type", "disk_size", "core_count", "ram_size", "os_t
                  "nsapp", "method", "pve_version", "status", "random_id")
 # The fields a finish sets.
 FINISH_FIELDS = ("status", "exit_code", "error")
+# The richer record of a self-hosted backend (pocketbase/pb_migrations/1710000000_add_extended_fields.js),
+# sent only when a task gives them: node on the create, install_duration and error_detail on the finish.
+# A body without them is exactly the contract's.
+EXTENDED_CREATE_FIELDS = ("node",)
+EXTENDED_FINISH_FIELDS = ("install_duration", "error_detail")
+EXTENDED_FIELDS = EXTENDED_CREATE_FIELDS + EXTENDED_FINISH_FIELDS
 # What PocketBase adds to every record.
 SYSTEM_FIELDS = ("id", "created", "updated")
 
 # What a lookup of one attempt's record reads: enough to tell whether and how it is finished.
 LOOKUP_FIELDS = ("id", "random_id") + FINISH_FIELDS
-# What a fleet query reads of each record: everything but ct_type, which follows from type.
+# What a fleet query reads of each record: everything but ct_type, which follows from type. A backend
+# without the extended fields leaves them out of its answer.
 QUERY_FIELDS = ("id", "random_id", "nsapp", "type", "status", "exit_code", "error", "os_type", "os_version",
-                "disk_size", "core_count", "ram_size", "method", "pve_version", "created", "updated")
+                "disk_size", "core_count", "ram_size", "method", "pve_version", "created", "updated") + EXTENDED_FIELDS
 
 # PocketBase caps a text field at 5000 characters unless its schema says otherwise.
 MAX_TEXT_LENGTH = 5000
+# error_detail: the tail of the failing output, at most this many lines and bytes (the migration's max is 4096).
+ERROR_DETAIL_MAX_LINES = 20
+ERROR_DETAIL_MAX_BYTES = 4096
+# node: the migration's max.
+MAX_NODE_LENGTH = 255

@@ -31,6 +31,8 @@ from datetime import datetime, timezone
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import (
     check_count,
+    check_duration,
+    check_node,
     check_random_id,
     check_record_id,
     check_text,
@@ -44,6 +46,8 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._error
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
     CREATE_FIELDS,
     CT_TYPE_BY_TYPE,
+    EXTENDED_CREATE_FIELDS,
+    EXTENDED_FINISH_FIELDS,
     FINISH_FIELDS,
     STATUS_INSTALLING,
     STATUSES,
@@ -254,8 +258,12 @@ def check_event(event) -> None:
 
 
 def _check_create_body(body: dict, random_id: str) -> None:
-    if set(body) != set(CREATE_FIELDS) or body["random_id"] != random_id or body["status"] != STATUS_INSTALLING:
+    if not set(CREATE_FIELDS) <= set(body) <= set(CREATE_FIELDS + EXTENDED_CREATE_FIELDS):
         raise ValueError("not a create body")
+    if body["random_id"] != random_id or body["status"] != STATUS_INSTALLING:
+        raise ValueError("not this attempt's create body")
+    if "node" in body:
+        check_node(body["node"])
     if CT_TYPE_BY_TYPE.get(body["type"]) != body["ct_type"]:
         raise ValueError("type and ct_type disagree")
     parse_size(body["disk_size"])
@@ -266,7 +274,13 @@ def _check_create_body(body: dict, random_id: str) -> None:
 
 
 def _check_finish_body(body: dict) -> None:
-    if set(body) != set(FINISH_FIELDS) or body["status"] not in STATUSES or body["status"] == STATUS_INSTALLING:
+    if not set(FINISH_FIELDS) <= set(body) <= set(FINISH_FIELDS + EXTENDED_FINISH_FIELDS):
         raise ValueError("not a finish body")
+    if body["status"] not in STATUSES or body["status"] == STATUS_INSTALLING:
+        raise ValueError("not a final status")
     check_count(body["exit_code"], "exit_code")
     check_text(body["error"], "error")
+    if "install_duration" in body:
+        check_duration(body["install_duration"])
+    if "error_detail" in body:
+        check_text(body["error_detail"], "error_detail")

@@ -25,7 +25,13 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._error
     TelemetryError,
     TelemetryValueError,
 )
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._fleet_query import aggregate, build_filter
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._fleet_query import (
+    Aggregator,
+    aggregate,
+    build_filter,
+    check_time,
+    finish,
+)
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import (
     deliver_event,
     ensure_created,
@@ -134,12 +140,13 @@ def run_report(params: dict, ctx: TaskContext) -> dict:
 
 def run_update(params: dict, ctx: TaskContext) -> dict:
     """pve_telemetry_update: give the attempt's record its final status, once."""
-    wanted = build_finish_body(params["status"], params["exit_code"])
-    result = dict(changed=False, reported=False, spooled=False, random_id=params["random_id"], **wanted)
-    if wanted["status"] == STATUS_UNKNOWN and params["status"] != STATUS_UNKNOWN:
-        ctx.warn(f"status {shown(params['status'])} is sent as unknown: only {', '.join(SUCCESS_WORDS)} (success) "
-                 f"and {', '.join(FAILURE_WORDS)} (failure) are outcomes the contract knows")
+    result = dict(changed=False, reported=False, spooled=False, random_id=params["random_id"])
     try:
+        wanted = build_finish_body(params["status"], params["exit_code"], params.get("install_duration"), params.get("error_detail"))
+        result.update(wanted)
+        if wanted["status"] == STATUS_UNKNOWN and params["status"] != STATUS_UNKNOWN:
+            ctx.warn(f"status {shown(params['status'])} is sent as unknown: only {', '.join(SUCCESS_WORDS)} (success) "
+                     f"and {', '.join(FAILURE_WORDS)} (failure) are outcomes the contract knows")
         client, spool = _client(params), _spool(params)
         check_random_id(params["random_id"])
         if params["record_id"]:
@@ -220,19 +227,42 @@ def _why_left(spool: Spool, client: TelemetryClient, kept_for: str | None) -> st
 
 
 def run_info(params: dict, ctx: TaskContext) -> dict:
-    """pve_telemetry_info: the records that answer a fleet question, and their aggregates."""
-    result = dict(changed=False, count=0, records=[], aggregates=aggregate([]))
+    """pve_telemetry_info: the records that answer a fleet question, and their aggregates.
+
+    The aggregates come from the server's route where the backend has it (``source: server``); elsewhere
+    from the records themselves, read page by page and counted as they stream (``source: records``).
+    Either way only the first ``limit`` records are kept.
+    """
+    limit, top = max(params["limit"], 0), max(params["top"], 0)
+    result = dict(changed=False, count=0, records=[], aggregates=aggregate([]), source=None)
+    query = dict(app=params["app"], status=params["status"], type=params["type"], since=params["since"], before=params["before"])
     try:
         client = _client(params)
-        result["filter"] = build_filter(params["app"], params["status"], params["type"], params["since"], params["before"])
+        result["filter"] = build_filter(query["app"], query["status"], query["type"], query["since"], query["before"])
+        query.update(since=check_time(query["since"], "since"), before=check_time(query["before"], "before"))
     except TelemetryValueError as error:
         return bad_input(error, result)
     try:
-        records = client.list_all(result["filter"], QUERY_FIELDS)
+        parts = client.aggregates(query)
+        records = []
+        if parts is not None:
+            source = "server"
+            if limit:
+                for record in client.iter_records(result["filter"], QUERY_FIELDS):
+                    records.append(record)
+                    if len(records) >= limit:
+                        break
+        else:
+            source = "records"
+            aggregator = Aggregator()
+            for record in client.iter_records(result["filter"], QUERY_FIELDS):
+                aggregator.add(record)
+                if len(records) < limit:
+                    records.append(record)
+            parts = aggregator.parts()
     except TelemetryError as error:
         return delivery_problem(ctx, params, error, result)
-    return dict(result, count=len(records), records=records[:max(params["limit"], 0)],
-                aggregates=aggregate(records, max(params["top"], 0)))
+    return dict(result, count=parts["total"], records=records, aggregates=finish(parts, top), source=source)
 
 
 def run_consent(params: dict, ctx: TaskContext) -> dict:

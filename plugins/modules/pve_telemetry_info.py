@@ -11,12 +11,17 @@ module: pve_telemetry_info
 short_description: Answer fleet questions from the community-scripts telemetry records
 version_added: 0.2.0
 description:
-  - Reads the telemetry records that match a question (an app, a status, a type, a time window), page by page,
-    and returns them with their aggregates. Counts per status and per app, the failure rate, and the most frequent
-    exit codes of failures with their explanations.
+  - Answers a fleet question (an app, a status, a type, a time window) with its aggregates. Counts per status,
+    app, type, day and node, the failure rate, the most frequent exit codes of failures with their explanations
+    and the apps that hit them, install duration percentiles per app, and the latest failures.
+  - Where the backend has the collection's server hooks (C(pocketbase/pb_hooks), route C(/api/telemetry/aggregates)),
+    the server computes the aggregates in SQL and only the first O(limit) records are read (RV(source=server)).
+    Elsewhere, for example on the public backend, the module reads every matching record, oldest first, with
+    keyset paging, and counts as it reads, keeping no more records than it returns (RV(source=records)). Both ways
+    give the same aggregates.
   - Works anonymously on an C(open) collection, and with a superuser O(token) on a C(guarded) one
     (see the C(community_scripts.telemetry.telemetry_server) role), where anonymous callers see nothing.
-  - Only reads. Each page of records gets the time budget described in O(timeout).
+  - Only reads. The aggregates request and each page of records get the time budget described in O(timeout).
   - Runs on the controller, which needs the C(requests) library; E(PVE_TELEMETRY_URL) and E(PVE_TELEMETRY_TOKEN)
     are read there.
 author:
@@ -66,7 +71,7 @@ options:
     type: int
     default: 100
   top:
-    description: How many of the most frequent failure exit codes to return.
+    description: How many of the most frequent failure exit codes to return (in RV(aggregates.top_exit_codes) and RV(aggregates.exit_codes_by_app)).
     type: int
     default: 5
 seealso:
@@ -142,6 +147,40 @@ aggregates:
     last:
       description: When the newest matching record was created.
       type: str
+    by_type:
+      description: Per type (C(lxc), C(vm), ...), the records, the records per status and the failure rate, most frequent first.
+      type: dict
+      sample: {"lxc": {"total": 10, "by_status": {"failed": 2, "sucess": 8}, "failure_rate": 0.2}}
+    by_day:
+      description: Per UTC day, oldest first, the records, the records per status and the failure rate.
+      type: list
+      elements: dict
+      sample: [{"day": "2026-11-27", "total": 4, "by_status": {"failed": 1, "sucess": 3}, "failure_rate": 0.25}]
+    by_node:
+      description: Per node (records that carry one), the records, the records per status and the failure rate, most frequent first.
+      type: dict
+    exit_codes_by_app:
+      description: For each of the top exit codes, the apps that hit it, most often first.
+      type: list
+      elements: dict
+      sample: [{"exit_code": 214, "count": 2, "apps": [{"app": "jellyfin", "count": 2}]}]
+    durations:
+      description:
+        - Per app with durations (C(install_duration) > 0), how many, the median and the 95th percentile in seconds.
+        - Nearest rank, the same on both ways; the median is the ceil(n/2)-th smallest, p95 the ceil(0.95 n)-th.
+      type: dict
+      sample: {"debian": {"count": 12, "median": 95, "p95": 240}}
+    recent_failures:
+      description: The last 20 failed records, newest first, with the explanation of their exit code.
+      type: list
+      elements: dict
+      sample: [{"created": "2026-11-27 23:16:43.084Z", "nsapp": "jellyfin", "type": "lxc", "node": "pve1", "exit_code": 137,
+                "explanation": "Killed (SIGKILL / Out of memory?)"}]
+source:
+  description: Which way the aggregates were computed. V(server) by the backend's route, V(records) from the records read.
+  returned: success
+  type: str
+  sample: server
 filter:
   description: The PocketBase filter that was sent.
   returned: always

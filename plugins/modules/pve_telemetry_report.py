@@ -93,6 +93,15 @@ options:
       - The Proxmox VE version.
       - When not set, it is read from C(pveversion) on the managed host (once per host, see O(delivery)), or V(not found) where that command does not exist.
     type: str
+  node:
+    description:
+      - The Proxmox VE node or inventory host that runs the install, for example V({{ inventory_hostname }}).
+      - Not a field of the contract. Sent only when set, and then stored only by a backend with the collection's extended
+        fields (C(pocketbase/pb_migrations/1710000000_add_extended_fields.js)); a backend without them ignores it.
+        When not set, the body is exactly the contract's.
+      - At most 255 characters.
+    type: str
+    version_added: 0.2.0
 seealso:
   - module: community_scripts.telemetry.pve_telemetry_update
   - plugin: community_scripts.telemetry.explain_exit_code

@@ -66,6 +66,23 @@ options:
       - Overwrite a record that already carries a final status.
     type: bool
     default: false
+  install_duration:
+    description:
+      - Seconds from the create to the finish, a number >= 0.
+      - Not a field of the contract. Sent only when set, and then stored only by a backend with the collection's extended
+        fields (C(pocketbase/pb_migrations/1710000000_add_extended_fields.js)); a backend without them ignores it.
+    type: raw
+    version_added: 0.2.0
+  error_detail:
+    description:
+      - The output of the failing step, for example V({{ install.stderr }}). Only its tail is sent, at most 20 lines and
+        4096 bytes, with every IPv4 and IPv6 address replaced by V(<IPv4>) or V(<IPv6>).
+      - Output can hold private data (names, paths, tokens) that masking addresses does not remove. Set it only where the
+        backend's operator should see that output.
+      - Not a field of the contract. Sent only when set, and then stored only by a backend with the collection's extended
+        fields; a backend without them ignores it.
+    type: str
+    version_added: 0.2.0
 seealso:
   - module: community_scripts.telemetry.pve_telemetry_report
   - plugin: community_scripts.telemetry.explain_exit_code

@@ -9,7 +9,8 @@ are queued through its control endpoint and applied, in order, to the next
 requests they match:
 
     PUT  /__faults__   [{"action": "status", "status": 503, "times": 2, "method": "POST"}, ...]  (replaces the queue)
-    GET  /__faults__   {"faults": [...still queued...], "log": [{"method", "path", "outcome"}, ...]}
+    GET  /__faults__   {"faults": [...still queued...], "log": [{"method", "path", "outcome", "body"}, ...]}
+                       (body: the request's JSON body as the proxy received it, null when it had none)
     DELETE /__faults__ empties the queue and the log (a new round of tests)
 
 Actions:
@@ -88,9 +89,13 @@ class FaultProxy:
                     return fault
         return None
 
-    def record(self, method: str, path: str, outcome: str) -> None:
+    def record(self, method: str, path: str, outcome: str, body: bytes = b"") -> None:
+        try:
+            sent = json.loads(body) if body else None
+        except ValueError:
+            sent = body.decode("utf-8", "replace")
         with self.lock:
-            self.log.append({"method": method, "path": path, "outcome": outcome})
+            self.log.append({"method": method, "path": path, "outcome": outcome, "body": sent})
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -121,7 +126,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._control(proxy, body)
         fault = proxy.take_fault(self.command, self.path)
         action = fault["action"] if fault else "forward"
-        proxy.record(self.command, self.path, action if action != "status" else f"status {fault['status']}")
+        proxy.record(self.command, self.path, action if action != "status" else f"status {fault['status']}", body)
         if action == "hang":
             proxy.stopping.wait(HANG_LIMIT)
             self.close_connection = True

@@ -177,3 +177,18 @@ def test_the_budget_is_timeout_times_attempts():
 ])
 def test_pb_quote_escapes_backslash_then_quote(value, quoted):
     assert pb_quote(value) == quoted
+
+
+def test_keyset_paging_reads_every_record_once_in_order(pocketbase_url, monkeypatch):
+    from ansible_collections.community_scripts.telemetry.plugins.module_utils import _client
+    monkeypatch.setattr(_client, "PAGE_SIZE", 3)
+    client = new_client(pocketbase_url)
+    app = f"keyset-{uuid.uuid4().hex[:8]}"
+    created = [client.create(body_for(nsapp=app))["id"] for dummy in range(10)]
+    seen = list(client.iter_records(f"(nsapp={pb_quote(app)})", ("nsapp",)))
+    assert sorted(record["id"] for record in seen) == sorted(created)
+    assert [(record["created"], record["id"]) for record in seen] == sorted((record["created"], record["id"]) for record in seen)
+
+
+def test_a_backend_without_the_aggregates_route_says_so(pocketbase_url):
+    assert new_client(pocketbase_url).aggregates({"app": "debian"}) is None

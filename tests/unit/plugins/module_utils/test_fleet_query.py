@@ -4,10 +4,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._fleet_query import aggregate, build_filter
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._fleet_query import (
+    Aggregator,
+    aggregate,
+    build_filter,
+    finish,
+    percentiles,
+)
 
 
 def record(app, status, code=0, created="2026-11-27 10:00:00.000Z"):
@@ -42,6 +50,60 @@ def test_aggregates_of_known_records():
 def test_aggregates_of_nothing():
     result = aggregate([])
     assert (result["total"], result["failure_rate"], result["top_exit_codes"], result["first"]) == (0, None, [], None)
+    assert (result["by_day"], result["by_node"], result["durations"], result["recent_failures"]) == ([], {}, {}, [])
+
+
+def test_the_new_dimensions():
+    records = [
+        dict(record("debian", "sucess", created="2026-11-01 08:00:00.000Z"), type="lxc", node="pve1", install_duration=30),
+        dict(record("debian", "failed", 214, created="2026-11-01 09:00:00.000Z"), type="vm", node="pve1", install_duration=12.5),
+        dict(record("jellyfin", "failed", 214, created="2026-11-02 09:00:00.000Z"), type="lxc", node="", install_duration=0),
+        dict(record("jellyfin", "unknown", 137, created="2026-11-02 10:00:00.000Z"), type="lxc"),
+    ]
+    result = aggregate(records, top=5)
+    assert result["by_type"] == {"lxc": {"total": 3, "by_status": {"failed": 1, "sucess": 1, "unknown": 1}, "failure_rate": 0.5},
+                                 "vm": {"total": 1, "by_status": {"failed": 1}, "failure_rate": 1.0}}
+    assert result["by_day"] == [
+        {"day": "2026-11-01", "total": 2, "by_status": {"failed": 1, "sucess": 1}, "failure_rate": 0.5},
+        {"day": "2026-11-02", "total": 2, "by_status": {"failed": 1, "unknown": 1}, "failure_rate": 1.0}]
+    assert result["by_node"] == {"pve1": {"total": 2, "by_status": {"failed": 1, "sucess": 1}, "failure_rate": 0.5}}
+    assert result["exit_codes_by_app"] == [
+        {"exit_code": 214, "count": 2, "apps": [{"app": "debian", "count": 1}, {"app": "jellyfin", "count": 1}]},
+        {"exit_code": 137, "count": 1, "apps": [{"app": "jellyfin", "count": 1}]}]
+    assert result["durations"] == {"debian": {"count": 2, "median": 12.5, "p95": 30}}
+    assert [failure["created"] for failure in result["recent_failures"]] == ["2026-11-02 09:00:00.000Z", "2026-11-01 09:00:00.000Z"]
+    assert result["recent_failures"][0] == {"created": "2026-11-02 09:00:00.000Z", "nsapp": "jellyfin", "type": "lxc", "node": "",
+                                            "exit_code": 214, "explanation": "Proxmox: Not enough storage space"}
+
+
+def test_recent_failures_are_the_last_twenty_newest_first():
+    records = [record("debian", "failed", 1, created=f"2026-11-01 00:00:{second:02d}.000Z") for second in range(30)]
+    failures = aggregate(records)["recent_failures"]
+    assert len(failures) == 20
+    assert failures[0]["created"] == "2026-11-01 00:00:29.000Z" and failures[-1]["created"] == "2026-11-01 00:00:10.000Z"
+
+
+@pytest.mark.parametrize("values, median, p95", [
+    ([7], 7, 7),
+    ([1, 2], 1, 2),
+    ([3, 1, 2], 2, 3),
+    (list(range(1, 101)), 50, 95),
+    (list(range(1, 21)), 10, 19),
+    ([5, 5, 5, 9], 5, 9),
+    ([1.5, 2.0], 1.5, 2),
+])
+def test_percentiles_are_nearest_rank(values, median, p95):
+    counts = Counter(values)
+    assert percentiles(counts) == {"count": len(values), "median": median, "p95": p95}
+
+
+def test_the_servers_parts_and_the_aggregators_give_the_same_aggregates():
+    """The route's answer (pocketbase/pb_hooks/telemetry_lib.js) has an Aggregator's parts' shape."""
+    aggregator = Aggregator()
+    aggregator.add(dict(record("debian", "failed", 214), type="lxc", node="pve1", install_duration=60))
+    parts = aggregator.parts()
+    server = dict(parts, version=1, durations=[["debian", 1, 60.0, 60.0]])  # SQL gives floats
+    assert finish(server) == finish(parts)
 
 
 def test_filter_quotes_every_value():

@@ -16,9 +16,14 @@ import yaml
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_create_body
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
     CREATE_FIELDS,
+    ERROR_DETAIL_MAX_BYTES,
+    EXTENDED_CREATE_FIELDS,
+    EXTENDED_FIELDS,
+    EXTENDED_FINISH_FIELDS,
     FINISH_FIELDS,
     INSTALL_TYPES,
     LOOKUP_FIELDS,
+    MAX_NODE_LENGTH,
     QUERY_FIELDS,
     STATUSES,
     SYSTEM_FIELDS,
@@ -27,16 +32,23 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._recor
 from ansible_collections.community_scripts.telemetry.plugins.modules import pve_telemetry_info, pve_telemetry_report
 
 COLLECTION_ROOT = Path(__file__).parents[4]
-MIGRATION = (COLLECTION_ROOT / "pocketbase" / "pb_migrations" / "1700000000_create_dev_telemetry_data.js").read_text(encoding="utf-8")
+MIGRATIONS = COLLECTION_ROOT / "pocketbase" / "pb_migrations"
+SEED_MIGRATION = "1700000000_create_dev_telemetry_data.js"
+EXTENDED_MIGRATION = "1710000000_add_extended_fields.js"
 
 
-def migration_fields() -> dict:
-    """Each field the migration declares, by name: its type and, for a select, its values."""
+def migration_fields(*names: str) -> dict:
+    """Each field the migrations (all of them, in order, or those named) declare: its type, its max and, for a select, its values."""
     fields = {}
-    for match in re.finditer(r'\{ name: "(\w+)", type: "(\w+)"([^}]*)\}', MIGRATION):
-        name, kind, rest = match.groups()
-        values = re.search(r"values: (\[[^\]]*\])", rest)
-        fields[name] = {"type": kind, "values": json.loads(values.group(1)) if values else None}
+    for path in sorted(MIGRATIONS.glob("*.js")):
+        if names and path.name not in names:
+            continue
+        for match in re.finditer(r'\{ name: "(\w+)", type: "(\w+)"([^}]*)\}', path.read_text(encoding="utf-8")):
+            name, kind, rest = match.groups()
+            values = re.search(r"values: (\[[^\]]*\])", rest)
+            limit = re.search(r"max: (\d+)", rest)
+            fields[name] = {"type": kind, "values": json.loads(values.group(1)) if values else None,
+                            "max": int(limit.group(1)) if limit else None}
     return fields
 
 
@@ -51,10 +63,21 @@ def test_types_are_the_migrations_select_values():
 
 def test_every_field_list_names_fields_the_migration_declares():
     declared = set(migration_fields()) | {"id"}
-    for fields in (CREATE_FIELDS, FINISH_FIELDS, LOOKUP_FIELDS, QUERY_FIELDS, SYSTEM_FIELDS):
+    for fields in (CREATE_FIELDS, FINISH_FIELDS, LOOKUP_FIELDS, QUERY_FIELDS, SYSTEM_FIELDS, EXTENDED_FIELDS):
         assert set(fields) <= declared, fields
     # A fleet query reads every field but ct_type, which follows from type.
     assert declared - set(QUERY_FIELDS) == {"ct_type"}
+
+
+def test_the_contracts_fields_are_the_seed_migrations_and_the_extended_ones_are_added_later():
+    seed = set(migration_fields(SEED_MIGRATION))
+    assert set(CREATE_FIELDS) | set(FINISH_FIELDS) <= seed
+    assert not set(EXTENDED_FIELDS) & seed
+    extended = migration_fields(EXTENDED_MIGRATION)
+    assert set(extended) == set(EXTENDED_FIELDS) == set(EXTENDED_CREATE_FIELDS) | set(EXTENDED_FINISH_FIELDS)
+    assert extended["error_detail"] == {"type": "text", "values": None, "max": ERROR_DETAIL_MAX_BYTES}
+    assert extended["node"]["max"] == MAX_NODE_LENGTH
+    assert extended["install_duration"]["type"] == "number"
 
 
 def test_the_create_body_carries_the_create_fields_in_order():

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Fleet insight against a real PocketBase (pocketbase/pb_hooks, pve_telemetry_info):
+#   1. seeded records (bulk, into the stopped server's SQLite): the aggregates pve_telemetry_info answers
+#      equal an independent SQL computation on data.db, with the server's hooks (source: server) and on
+#      the same data without them (source: records, keyset paging);
+#   2. access: open, anyone may ask the aggregates route; guarded, superusers only; the fleet report renders;
+#   3. the exact bodies: the contract's fields with the defaults (a seed-schema backend stores them), the
+#      extended fields only when given (a backend with the extended migration stores them);
+set -euxo pipefail
+
+export ANSIBLE_ROLES_PATH=..
+out=${OUTPUT_DIR:?}
+python=$(command -v python)
+pocketbase=$(dirname "$("$python" -c 'import sys; print(sys.executable)')")/pocketbase  # beside the real interpreter, as setup_pocketbase has it
+root=$(echo "$ANSIBLE_COLLECTIONS_PATH" | cut -d: -f1)/ansible_collections/community_scripts/telemetry
+export PYTHONPATH=$(echo "$ANSIBLE_COLLECTIONS_PATH" | cut -d: -f1)${PYTHONPATH:+:$PYTHONPATH}
+
+local_play() {  # a playbook on this machine alone
+  ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$python" "$@"
+}
+backend() {  # backend STATE [extra args]: start or stop the test's PocketBase
+  local state=$1
+  shift
+  local_play ../setup_pocketbase/playbooks/backend.yml -e "@$out/backend.json" -e "backend_state=$state out=$out" "$@"
+}
+
+# The schema in place, the server stopped: seed 1500 records straight into SQLite.
+local_play ../setup_pocketbase/playbooks/backend.yml -e "backend_state=prepare out=$out"
+trap 'backend stopped' EXIT
+db=$out/pocketbase/pb_data/data.db
+"$python" "$root/tests/utils/seed_records.py" "$db" 1500 --seed 12
+
+# 1. With the hooks: the server computes the aggregates.
+backend started
+local_play ask.yml -e "@$out/backend.json" -e "answers=$out/answers-server.json"
+"$python" expected_aggregates.py "$db" "$out/answers-server.json" server
+
+# Without them: the module reads the records (keyset pages of 500: 1500 records, many sharing a created time).
+backend stopped
+backend started -e setup_pocketbase_hooks=false
+local_play ask.yml -e "@$out/backend.json" -e "answers=$out/answers-records.json"
+"$python" expected_aggregates.py "$db" "$out/answers-records.json" records
+backend stopped
+
+# 2. Access (the superuser is made while the server is stopped: an upsert invalidates its tokens).
+admin=(admin@example.com insight-password-1)
+"$pocketbase" superuser upsert "${admin[@]}" --dir "$out/pocketbase/pb_data"
+backend started
+local_play access.yml -e "@$out/backend.json" -e "out=$out admin_email=${admin[0]} admin_password=${admin[1]}"
+backend stopped
+
+# 3. Bodies on the wire, seed schema and extended schema.
+local_play bodies.yml -e "out=$out"
