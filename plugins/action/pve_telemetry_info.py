@@ -15,4 +15,3 @@ from ansible_collections.community_scripts.telemetry.plugins.plugin_utils._actio
 class ActionModule(TelemetryAction):
     ARGUMENT_SPEC = staticmethod(info_argument_spec)
     RUN = staticmethod(run_info)
-    CONTROLLER_ONLY = True

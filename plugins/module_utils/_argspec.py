@@ -118,8 +118,7 @@ def flush_argument_spec() -> dict:
 
 
 def info_argument_spec() -> dict:
-    """pve_telemetry_info, which always runs on the controller; it takes O(delivery) so that the action group's
-    C(module_defaults) apply to it, and ignores it."""
+    """pve_telemetry_info."""
     return _module_spec(
         consent_argument_spec(), connection_argument_spec(), delivery_argument_spec(),
         token=dict(type="str", no_log=True, fallback=(env_fallback, ["PVE_TELEMETRY_TOKEN"])),
@@ -130,4 +129,5 @@ def info_argument_spec() -> dict:
         before=dict(type="str"),
         limit=dict(type="int", default=100),
         top=dict(type="int", default=5),
+        include_ids=dict(type="bool", default=False),
     )

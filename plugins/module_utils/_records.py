@@ -41,6 +41,9 @@ EXTENDED_FIELDS = EXTENDED_CREATE_FIELDS + EXTENDED_FINISH_FIELDS
 # What PocketBase adds to every record.
 SYSTEM_FIELDS = ("id", "created", "updated")
 
+# The keys to one record: whoever knows them may finish it (guarded mode lets an unfinished record be finished
+# by its id, and by its random_id as the X-Telemetry-Id header). Fleet questions leave them out unless asked.
+RECORD_KEYS = ("id", "random_id")
 # What a lookup of one attempt's record reads: enough to tell whether and how it is finished.
 LOOKUP_FIELDS = ("id", "random_id") + FINISH_FIELDS
 # What a fleet query reads of each record: everything but ct_type, which follows from type. A backend

@@ -43,7 +43,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._paylo
     build_create_body,
     build_finish_body,
 )
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import QUERY_FIELDS, STATUS_UNKNOWN
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import QUERY_FIELDS, RECORD_KEYS, STATUS_UNKNOWN
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import (
     EVENT_CREATE,
     EVENT_FINISH,
@@ -234,14 +234,20 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
     Either way only the first ``limit`` records are kept.
     """
     limit, top = max(params["limit"], 0), max(params["top"], 0)
+    # A record's ids are the keys to change it (guarded mode lets an unfinished record be finished by its id):
+    # a log of a fleet question must not hand them out unless the user asks for them.
+    hidden = () if params.get("include_ids") else RECORD_KEYS
     result = dict(changed=False, count=0, records=[], aggregates=aggregate([]), source=None)
     query = dict(app=params["app"], status=params["status"], type=params["type"], since=params["since"], before=params["before"])
     try:
         client = _client(params)
         result["filter"] = build_filter(query["app"], query["status"], query["type"], query["since"], query["before"])
         query.update(since=check_time(query["since"], "since"), before=check_time(query["before"], "before"))
+        refused = _without_consent(ctx, result)
     except TelemetryValueError as error:
         return bad_input(error, result)
+    if refused:
+        return refused
     try:
         parts = client.aggregates(query)
         records = []
@@ -249,7 +255,7 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
             source = "server"
             if limit:
                 for record in client.iter_records(result["filter"], QUERY_FIELDS):
-                    records.append(record)
+                    records.append(_without(record, hidden))
                     if len(records) >= limit:
                         break
         else:
@@ -258,11 +264,15 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
             for record in client.iter_records(result["filter"], QUERY_FIELDS):
                 aggregator.add(record)
                 if len(records) < limit:
-                    records.append(record)
+                    records.append(_without(record, hidden))
             parts = aggregator.parts()
     except TelemetryError as error:
         return delivery_problem(ctx, params, error, result)
     return dict(result, count=parts["total"], records=records, aggregates=finish(parts, top), source=source)
+
+
+def _without(record: dict, keys: tuple) -> dict:
+    return {key: value for key, value in record.items() if key not in keys}
 
 
 def run_consent(params: dict, ctx: TaskContext) -> dict:

@@ -22,28 +22,22 @@ description:
   - Works anonymously on an C(open) collection, and with a superuser O(token) on a C(guarded) one
     (see the C(community_scripts.telemetry.telemetry_server) role), where anonymous callers see nothing.
   - Only reads. The aggregates request and each page of records get the time budget described in O(timeout).
-  - Runs on the controller, which needs the C(requests) library; E(PVE_TELEMETRY_URL) and E(PVE_TELEMETRY_TOKEN)
-    are read there.
+  - Asked from the controller by default, which needs the C(requests) library (see O(delivery)).
 author:
   - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:
   - community_scripts.telemetry.connection
   - community_scripts.telemetry.consent
+  - community_scripts.telemetry.delivery
   - community_scripts.telemetry.attributes
   - community_scripts.telemetry.attributes.action_group
   - community_scripts.telemetry.attributes.check_mode_read_only
   - ansible.builtin.action_common_attributes
 notes:
-  - O(diagnostics) and O(diagnostics_file) are accepted, so that C(module_defaults) of the action group apply,
-    and ignored. Reading sends nothing about the host.
+  - Like every telemetry task, it asks the backend nothing without consent (O(diagnostics)); it is then skipped,
+    saying why. A fleet question sends nothing about any host, so whoever asks it usually says O(diagnostics=yes),
+    as the C(community_scripts.telemetry.fleet_report) playbook does.
 options:
-  delivery:
-    description:
-      - Accepted so that the C(module_defaults) of the action group apply, and ignored. Fleet questions are always
-        asked from the controller, and read nothing from any host.
-    type: str
-    choices: [controller, host]
-    default: controller
   token:
     description:
       - A PocketBase superuser token, sent as the C(Authorization) header. Needed on a C(guarded) collection.
@@ -70,6 +64,13 @@ options:
     description: How many of the matching records to return in RV(records), oldest first; the aggregates cover all of them.
     type: int
     default: 100
+  include_ids:
+    description:
+      - Return each record's C(id) and C(random_id) in RV(records).
+      - They are left out by default. They are the keys to a record, since a C(guarded) collection lets an unfinished
+        record be finished by its id, so a log of a fleet question must not hand them out unless you ask.
+    type: bool
+    default: false
   top:
     description: How many of the most frequent failure exit codes to return (in RV(aggregates.top_exit_codes) and RV(aggregates.exit_codes_by_app)).
     type: int
