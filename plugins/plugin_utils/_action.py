@@ -53,7 +53,7 @@ class ControllerContext(TaskContext):
         if choice != "auto":
             return consent_refusal(choice, self.params["diagnostics_file"])
         path = self.params["diagnostics_file"]
-        if path not in self.host_facts["consent"]:
+        if path not in self.host_facts["consent"] and "unread" not in self.host_facts:
             self._read_host(pve_version=self.params.get("pve_version") is None and "pve_version" not in self.host_facts)
         answer = self.host_facts["consent"].get(path)
         if answer is None:
@@ -61,12 +61,14 @@ class ControllerContext(TaskContext):
         return None if answer["consent"] else answer["reason"]
 
     def pve_version(self) -> str:
-        if "pve_version" not in self.host_facts:
+        if "pve_version" not in self.host_facts and "unread" not in self.host_facts:
             self._read_host(pve_version=True)
         return self.host_facts.get("pve_version") or PVE_VERSION_NOT_FOUND
 
     def _read_host(self, pve_version: bool) -> None:
-        """The one host step: read the consent file and, when wanted, pveversion, with Python's standard library only."""
+        """The one host step: read the consent file and, when wanted, pveversion, with Python's standard library only.
+
+        Tried once per task: a host that could not answer (``unread``) is not asked again by the same task."""
         args = dict(diagnostics_file=self.params["diagnostics_file"], pve_version=pve_version)
         try:
             answer = self.action._execute_module(module_name=HOST_FACTS_MODULE, module_args=args, task_vars=self.task_vars)
