@@ -4,7 +4,7 @@
 # deploy, re-deploy unchanged, the guarded mode with the modules, fleet insight, the report,
 # backup / wipe / restore, a schema change, then the open mode; then a second, guarded server for what the role
 # locks down: no secret in the -vvv output of deploy, backup and restore or on a command line, file modes,
-# PocketBase's users collection, rate and body limits.
+# PocketBase's users collection, the bash library's lifecycle in guarded mode, rate and body limits.
 set -euxo pipefail
 
 export ANSIBLE_ROLES_PATH=..
