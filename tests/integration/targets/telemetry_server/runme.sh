@@ -46,8 +46,9 @@ printf '#!/bin/sh\nprintf "%%s\\n" "$*" >> %q\nexec %q "$@"\n' "$out/pocketbase-
 chmod +x "$out/pocketbase-wrapper"
 hardened=(-e "server_home=$hardened_home" -e "server_port=$hardened_port" -e "binary=$out/pocketbase-wrapper")
 
-play deploy.yml -e access=guarded "${hardened[@]}" -vvv > "$out/hardened-deploy.log" 2>&1 \
+play deploy.yml -e access=guarded "${hardened[@]}" -e telemetry_server_stale_after=2h -vvv > "$out/hardened-deploy.log" 2>&1 \
   || { tail -40 "$out/hardened-deploy.log"; exit 1; }
+play hooks.yml -e "server_home=$hardened_home" -e "server_port=$hardened_port"
 play backup_restore_role.yml "${hardened[@]}" -vvv > "$out/hardened-backup-restore.log" 2>&1 \
   || { tail -40 "$out/hardened-backup-restore.log"; exit 1; }
 set +x  # the checks below must not print what they look for
