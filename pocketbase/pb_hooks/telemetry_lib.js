@@ -23,6 +23,8 @@ function hasField(collection, name) {
 }
 
 // The WHERE clause of a question, and its bound parameters. null when a value is not acceptable.
+// "+created": the time window must not steer SQLite to the created index, from which every matching row
+// would be read back from the table; the covering indexes of the aggregates (pb_migrations) filter it better.
 function whereOf(query) {
   const terms = ["1=1"];
   const params = {};
@@ -42,11 +44,11 @@ function whereOf(query) {
   }
   if (since) {
     if (!TIME_RE.test(since)) return null;
-    terms.push("created >= {:since}"); params.since = since;
+    terms.push("+created >= {:since}"); params.since = since;
   }
   if (before) {
     if (!TIME_RE.test(before)) return null;
-    terms.push("created < {:before}"); params.before = before;
+    terms.push("+created < {:before}"); params.before = before;
   }
   return { sql: terms.join(" AND "), params: params };
 }
@@ -57,42 +59,83 @@ function rows(sql, params, shape) {
   return result;
 }
 
-// [[key, status, count], ...] for one grouping expression.
-function countsBy(expr, where, extra) {
-  const found = rows(
-    "SELECT " + expr + " AS k, status AS s, COUNT(*) AS n FROM " + TABLE +
-    " WHERE " + where.sql + (extra || "") + " GROUP BY k, s ORDER BY k, s",
-    where.params, { k: "", s: "", n: 0 });
-  return found.map((row) => [row.k, row.s, row.n]);
+// One row per combination of the dimensions, with its count. The GROUP BY follows the order of the index
+// idx_dev_telemetry_dimensions (pb_migrations), so SQLite walks that narrow index once and sorts nothing.
+function dimensions(where, withNode) {
+  const node = withNode ? "node" : "''";
+  return rows(
+    "SELECT nsapp AS app, status AS s, type AS t, " + node + " AS node, substr(created, 1, 10) AS day," +
+    " CAST(exit_code AS INTEGER) AS code, COUNT(*) AS n, MIN(created) AS first, MAX(created) AS last FROM " + TABLE +
+    " WHERE " + where.sql +
+    " GROUP BY nsapp, status, type, " + node + ", substr(created, 1, 10), exit_code",
+    where.params, { app: "", s: "", t: "", node: "", day: "", code: 0, n: 0, first: "", last: "" });
+}
+
+// {key: {status: count}} -> [[key, status, count], ...] sorted by key, then status.
+function rowsOf(table) {
+  const out = [];
+  for (const key of Object.keys(table).sort()) {
+    for (const status of Object.keys(table[key]).sort()) {
+      out.push([key, status, table[key][status]]);
+    }
+  }
+  return out;
+}
+
+function bump(table, key, sub, count) {
+  const inner = table[key] || (table[key] = Object.create(null));
+  inner[sub] = (inner[sub] || 0) + count;
+}
+
+// The value of the given rank (1-based) in a histogram [[value, count], ...] sorted by value.
+function nearestRank(histogram, rank) {
+  let seen = 0;
+  for (const [value, count] of histogram) {
+    seen += count;
+    if (seen >= rank) return value;
+  }
+  return null;
 }
 
 function aggregates(collection, where) {
   const withNode = hasField(collection, "node");
   const withDuration = hasField(collection, "install_duration");
 
-  const span = rows(
-    "SELECT COUNT(*) AS total, COALESCE(MIN(created), '') AS first, COALESCE(MAX(created), '') AS last FROM " +
-    TABLE + " WHERE " + where.sql, where.params, { total: 0, first: "", last: "" })[0];
+  // Prototype-free objects: an app may be called "constructor" or "__proto__".
+  const byApp = Object.create(null), byType = Object.create(null), byDay = Object.create(null);
+  const byNode = Object.create(null), codes = Object.create(null);
+  let total = 0, first = null, last = null;
+  for (const row of dimensions(where, withNode)) {
+    total += row.n;
+    if (first === null || row.first < first) first = row.first;
+    if (last === null || row.last > last) last = row.last;
+    bump(byApp, row.app, row.s, row.n);
+    bump(byType, row.t, row.s, row.n);
+    bump(byDay, row.day, row.s, row.n);
+    if (row.node !== "") bump(byNode, row.node, row.s, row.n);
+    if ((row.s === "failed" || row.s === "unknown") && row.code !== 0) bump(codes, String(row.code), row.app, row.n);
+  }
+  const exitCodes = [];
+  for (const code of Object.keys(codes).map(Number).sort((a, b) => a - b)) {
+    for (const app of Object.keys(codes[String(code)]).sort()) exitCodes.push([code, app, codes[String(code)][app]]);
+  }
 
-  const exitCodes = rows(
-    "SELECT CAST(exit_code AS INTEGER) AS code, nsapp AS app, COUNT(*) AS n FROM " + TABLE +
-    " WHERE " + where.sql + " AND status IN ('failed', 'unknown') AND exit_code != 0" +
-    " GROUP BY code, app ORDER BY code, app",
-    where.params, { code: 0, app: "", n: 0 }).map((row) => [row.code, row.app, row.n]);
-
-  // Nearest-rank percentiles of the durations > 0 per app: median is the ceil(n/2)-th value, p95 the ceil(0.95 n)-th.
-  let durations = [];
+  // Duration percentiles by nearest rank, from a histogram per app (index idx_dev_telemetry_durations):
+  // the median is the ceil(n/2)-th smallest value, p95 the ceil(0.95 n)-th; the module does the same.
+  const durations = [];
   if (withDuration) {
-    durations = rows(
-      "WITH d AS (SELECT nsapp, install_duration AS v," +
-      " ROW_NUMBER() OVER (PARTITION BY nsapp ORDER BY install_duration) AS rn," +
-      " COUNT(*) OVER (PARTITION BY nsapp) AS cnt FROM " + TABLE +
-      " WHERE " + where.sql + " AND install_duration > 0)" +
-      " SELECT nsapp AS app, MAX(cnt) AS count," +
-      " MAX(CASE WHEN rn = (cnt + 1) / 2 THEN v END) AS median," +
-      " MAX(CASE WHEN rn = (cnt * 95 + 99) / 100 THEN v END) AS p95" +
-      " FROM d GROUP BY nsapp ORDER BY nsapp",
-      where.params, { app: "", count: 0, median: -0, p95: -0 }).map((row) => [row.app, row.count, row.median, row.p95]);
+    const histograms = Object.create(null);
+    for (const row of rows(
+      "SELECT nsapp AS app, install_duration AS v, COUNT(*) AS n FROM " + TABLE + " WHERE " + where.sql +
+      " AND install_duration > 0 GROUP BY nsapp, install_duration", where.params, { app: "", v: -0, n: 0 })) {
+      (histograms[row.app] || (histograms[row.app] = [])).push([row.v, row.n]);
+    }
+    for (const app of Object.keys(histograms).sort()) {
+      const histogram = histograms[app].sort((a, b) => a[0] - b[0]);
+      const count = histogram.reduce((sum, entry) => sum + entry[1], 0);
+      durations.push([app, count, nearestRank(histogram, Math.floor((count + 1) / 2)),
+                      nearestRank(histogram, Math.floor((count * 95 + 99) / 100))]);
+    }
   }
 
   const recent = rows(
@@ -104,13 +147,13 @@ function aggregates(collection, where) {
 
   return {
     version: 1,
-    total: span.total,
-    first: span.first || null,
-    last: span.last || null,
-    by_app_status: countsBy("nsapp", where),
-    by_type_status: countsBy("type", where),
-    by_day_status: countsBy("substr(created, 1, 10)", where),
-    by_node_status: withNode ? countsBy("node", where, " AND node != ''") : [],
+    total: total,
+    first: first,
+    last: last,
+    by_app_status: rowsOf(byApp),
+    by_type_status: rowsOf(byType),
+    by_day_status: rowsOf(byDay),
+    by_node_status: rowsOf(byNode),
     exit_codes: exitCodes,
     durations: durations,
     recent_failures: recent,

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 TABLE = "_dev_telemetry_data"
 APPS = ["debian", "jellyfin", "homeassistant", "nextcloud", "immich", "it's-app", "docker", "adguard",
-        "pihole", "vaultwarden", "plex", "ubuntu"]
+        "pihole", "vaultwarden", "plex", "ubuntu", "constructor"]  # constructor: no JS object prototype trap
 NODES = ["", "pve1", "pve2", "pve-lab"]
 CODES = [1, 137, 214, 225, 100, 127, 2, 255]
 ID_CHARS = string.ascii_lowercase + string.digits

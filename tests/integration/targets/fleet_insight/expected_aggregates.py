@@ -115,6 +115,8 @@ def main() -> int:
                     or (isinstance(want[key], dict) and list(want[key]) != list(got.get(key) or {}))]
         if answer.get("source") != source:
             problems.append(f"source={answer.get('source')}")
+        if not question and set(want["by_status"]) != {"installing", "sucess", "failed", "unknown"}:
+            problems.append(f"the seed should have every status, has {sorted(want['by_status'])}")
         if answer["count"] != want["total"]:
             problems.append("count")
         if sorted(got) != sorted(want):

@@ -6,6 +6,9 @@
 #   2. access: open, anyone may ask the aggregates route; guarded, superusers only; the fleet report renders;
 #   3. the exact bodies: the contract's fields with the defaults (a seed-schema backend stores them), the
 #      extended fields only when given (a backend with the extended migration stores them);
+#   4. stale attempts: one aged (its created rewritten in SQLite while the server is stopped) becomes unknown
+#      when the server starts, a fresh one stays installing, a late real finish supersedes unknown; the
+#      threshold comes from TELEMETRY_STALE_AFTER.
 set -euxo pipefail
 
 export ANSIBLE_ROLES_PATH=..
@@ -30,8 +33,10 @@ trap 'backend stopped' EXIT
 db=$out/pocketbase/pb_data/data.db
 "$python" "$root/tests/utils/seed_records.py" "$db" 1500 --seed 12
 
-# 1. With the hooks: the server computes the aggregates.
-backend started
+# 1. With the hooks: the server computes the aggregates. The seeded days are weeks old: a long stale
+# threshold keeps their installing records installing (4. tests the sweep).
+keep='{"setup_pocketbase_environment": {"TELEMETRY_STALE_AFTER": "100000d"}}'
+backend started -e "$keep"
 local_play ask.yml -e "@$out/backend.json" -e "answers=$out/answers-server.json"
 "$python" expected_aggregates.py "$db" "$out/answers-server.json" server
 
@@ -45,9 +50,35 @@ backend stopped
 # 2. Access (the superuser is made while the server is stopped: an upsert invalidates its tokens).
 admin=(admin@example.com insight-password-1)
 "$pocketbase" superuser upsert "${admin[@]}" --dir "$out/pocketbase/pb_data"
-backend started
+backend started -e "$keep"
 local_play access.yml -e "@$out/backend.json" -e "out=$out admin_email=${admin[0]} admin_password=${admin[1]}"
 backend stopped
 
 # 3. Bodies on the wire, seed schema and extended schema.
 local_play bodies.yml -e "out=$out"
+
+# 4. Stale attempts (the collection is guarded since 2.).
+age() {  # age RANDOM_ID HOURS: make a record look created HOURS ago (the server is stopped)
+  "$python" - "$db" "$1" "$2" <<'PY'
+import sqlite3, sys
+db, random_id, hours = sys.argv[1:4]
+connection = sqlite3.connect(db)
+changed = connection.execute("UPDATE _dev_telemetry_data SET created = strftime('%Y-%m-%d %H:%M:%fZ', 'now', ?)"
+                             " WHERE random_id = ?", (f"-{hours} hours", random_id)).rowcount
+connection.commit()
+assert changed == 1, changed
+PY
+}
+uuid_of() { "$python" -c "import uuid, sys; print(uuid.uuid5(uuid.UUID('361E6D51-FAEC-444A-9079-341386DA8E2E'), sys.argv[1]))" "$1"; }
+backend started
+local_play stale.yml -e "@$out/backend.json" -e phase=report
+backend stopped
+age "$(uuid_of stale-old)" 7
+backend started
+local_play stale.yml -e "@$out/backend.json" -e phase=check
+backend stopped
+age "$(uuid_of stale-fresh)" 2
+backend started -e '{"setup_pocketbase_environment": {"TELEMETRY_STALE_AFTER": "1h"}}'
+local_play stale.yml -e "@$out/backend.json" -e phase=threshold
+grep -q "attempts installing for more than 3600 s set to unknown" "$out/pocketbase/server.log"
+backend stopped
