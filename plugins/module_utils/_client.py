@@ -259,16 +259,27 @@ class TelemetryClient:
             raise TelemetryError(f"GET {self.records_url}: malformed answer, no list of records")
         return items
 
+    def check_superuser_token(self) -> None:
+        """Raise TelemetryError (status 401 or 403) unless this client's token is a live superuser token.
+
+        A read that PocketBase's rules refuse answers 200 with no records, which looks like an empty fleet; so
+        the token is checked first, on a superuser-only endpoint (the collection's own definition): 401 for no,
+        a garbage, an expired or a revoked token, 403 for the token of a user who is not a superuser.
+        """
+        self.renew_budget()
+        self._request("GET", f"{self.url}/api/collections/{self.collection}", None, params={"fields": "id,name"})
+
     def aggregates(self, query: dict) -> dict | None:
         """The server's aggregates of a fleet question (pocketbase/pb_hooks), or None where the backend has no
-        such route (404) or does not let this caller use it (401, 403: the records' own rule then decides)."""
+        such route (404). A 401 or 403 (a guarded collection, asked by someone who is not a superuser) is raised:
+        the records' own rule would answer that caller with an empty list."""
         params = {name: value for name, value in query.items() if value}
         params["collection"] = self.collection
         self.renew_budget()
         try:
             answer = self._request("GET", f"{self.url}{AGGREGATES_PATH}", None, params=params)
         except TelemetryError as error:
-            if error.status in (401, 403, 404):
+            if error.status == 404:
                 return None
             raise
         if answer.get("version") != 1 or not isinstance(answer.get("by_app_status"), list):

@@ -249,6 +249,8 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
     if refused:
         return refused
     try:
+        if params.get("token"):
+            client.check_superuser_token()
         parts = client.aggregates(query)
         records = []
         if parts is not None:
@@ -267,8 +269,25 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
                     records.append(_without(record, hidden))
             parts = aggregator.parts()
     except TelemetryError as error:
+        if error.status in (401, 403):
+            return unauthorized(error, result, bool(params.get("token")))
         return delivery_problem(ctx, params, error, result)
+    if source == "records" and not parts["total"] and not params.get("token"):
+        ctx.warn("no records answered this anonymous fleet question: on a guarded collection anonymous callers see "
+                 "none, so give a superuser token if the collection is guarded")
     return dict(result, count=parts["total"], records=records, aggregates=finish(parts, top), source=source)
+
+
+def unauthorized(error: TelemetryError, result: dict, with_token: bool) -> dict:
+    """A fleet question the backend refused to answer always fails: its empty answer is not an empty fleet."""
+    if with_token:
+        why = ("the token is not a live superuser token (missing, garbage, expired or revoked: a new superuser password "
+               "or upsert revokes every earlier token)" if error.status == 401
+               else "the token is not a superuser's, and only superusers may read a guarded collection")
+    else:
+        why = "the collection is guarded and only superusers may read it; give a superuser token (option token)"
+    return dict(result, failed=True, http_status=error.status, error_kind="unauthorized",
+                msg=f"unauthorized, refusing to report an empty fleet: {why} ({error})")
 
 
 def _without(record: dict, keys: tuple) -> dict:

@@ -20,7 +20,12 @@ description:
     keyset paging, and counts as it reads, keeping no more records than it returns (RV(source=records)). Both ways
     give the same aggregates.
   - Works anonymously on an C(open) collection, and with a superuser O(token) on a C(guarded) one
-    (see the C(community_scripts.telemetry.telemetry_server) role), where anonymous callers see nothing.
+    (see the C(community_scripts.telemetry.telemetry_server) role).
+  - An unauthorized read is never answered as an empty fleet. PocketBase answers a guarded list with an empty
+    list, so O(token) is checked first, on a superuser-only endpoint, and the task fails (RV(error_kind=unauthorized),
+    whatever O(fail_on_error) says) when it is garbage, expired, revoked or not a superuser's. Without a token, it
+    fails when the backend's aggregates route says the collection is guarded. A backend without the hooks cannot
+    tell; an anonymous question that finds no record then warns that a guarded collection shows anonymous callers nothing.
   - Only reads. The aggregates request and each page of records get the time budget described in O(timeout).
   - Asked from the controller by default, which needs the C(requests) library (see O(delivery)).
 author:
@@ -98,6 +103,8 @@ error_kind:
     - What kind of failure ended the task, for playbooks that go on after it (the C(provision) role warns with it).
     - V(bad_input) for an option value that cannot be sent (see RV(option)), V(missing_library) when C(requests) is
       missing where the request leaves from, V(delivery) for a delivery problem with O(fail_on_error=true).
+    - V(unauthorized) when the backend refused the question (HTTP 401 or 403), that is no token on a guarded
+      collection, or a token that is not a live superuser token.
   returned: when the task failed
   type: str
   sample: bad_input

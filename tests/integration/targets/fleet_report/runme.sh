@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The fleet report (playbooks/fleet_report.yml) against a real PocketBase with the collection's hooks, guarded as the
+# telemetry_server role's guarded mode has it, and seen in a real browser:
+#   1. a mixed fleet (apps, statuses, LXC/VM, nodes, 14 days, durations, exit codes): 600 records seeded straight
+#      into SQLite, and three attempts through the modules;
+#   2. signed in with an admin email and password (from a vars file), the report renders; the -vvv output carries
+#      neither the password nor a token; the page is well formed and self-contained;
+#   3. Chromium (Debian's, driven by Playwright) opens it at 1280 and 390 px: nothing overflows or is cut off,
+#      chart labels >= 10 px, one bar per app, every element present and not empty, no console error, no request;
+#      screenshots in tests/output/fleet_report/; the filters (app, status, type, since, before) narrow the page;
+#   4. an unauthorized read is never an empty fleet: no token, a garbage token, a revoked token, an expired token
+#      and a wrong password each fail with a message that says so, and write no page.
+set -euxo pipefail
+
+export ANSIBLE_ROLES_PATH=..
+out=${OUTPUT_DIR:?}
+python=$(command -v python)
+pocketbase=$(dirname "$("$python" -c 'import sys; print(sys.executable)')")/pocketbase  # beside the real interpreter, as setup_pocketbase has it
+root=$(echo "$ANSIBLE_COLLECTIONS_PATH" | cut -d: -f1)/ansible_collections/community_scripts/telemetry
+shots=$root/tests/output/fleet_report
+chromium=$(bash "$root/scripts/install-browser.sh")
+mkdir -p "$shots"
+
+local_play() {  # a playbook on this machine alone
+  ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$python" "$@"
+}
+backend() {  # backend STATE [extra args]: start or stop the test's PocketBase
+  local state=$1
+  shift
+  local_play ../setup_pocketbase/playbooks/backend.yml -e "@$out/backend.json" -e "backend_state=$state out=$out" "$@"
+}
+report() {  # report HTML [extra args]: the fleet report of the test's backend
+  local html=$1
+  shift
+  local_play community_scripts.telemetry.fleet_report -e "@$out/backend.json" -e "telemetry_url={{ pocketbase_url }}" \
+    -e "report_path=$html" "$@"
+}
+expect_refused() {  # expect_refused WHAT [extra args]: the report fails, says why, and writes nothing
+  local what=$1 rc=0
+  shift
+  report "$out/refused.html" "$@" >"$out/refused.log" 2>&1 || rc=$?
+  cat "$out/refused.log"
+  [ "$rc" -ne 0 ] || { echo "FAIL: the report of $what succeeded"; exit 1; }
+  [ ! -e "$out/refused.html" ] || { echo "FAIL: the report of $what wrote a page"; exit 1; }
+  grep -q "No report written\|refused" "$out/refused.log" || { echo "FAIL: no clear message for $what"; exit 1; }
+}
+
+# 1. The schema in place, the server stopped: the superuser, then 600 records over the last 14 days.
+local_play ../setup_pocketbase/playbooks/backend.yml -e "backend_state=prepare out=$out"
+trap 'backend stopped' EXIT
+admin_email=admin@example.com
+admin_password=report-password-$RANDOM$RANDOM
+"$pocketbase" superuser upsert "$admin_email" "$admin_password" --dir "$out/pocketbase/pb_data" >/dev/null
+db=$out/pocketbase/pb_data/data.db
+"$python" "$root/tests/utils/seed_records.py" "$db" 600 --seed 7 --start "$(date -u -d '13 days ago' +%F)"
+backend started
+(umask 077 && printf 'telemetry_admin_email: %s\ntelemetry_admin_password: %s\n' "$admin_email" "$admin_password" >"$out/secret.yml")
+local_play seed.yml -e "@$out/backend.json" -e "admin_email=$admin_email admin_password=$admin_password"
+"$python" -c 'import json, sqlite3, sys; print(json.dumps(sorted({r[0] for r in sqlite3.connect(sys.argv[1]).execute("SELECT nsapp FROM _dev_telemetry_data")})))' \
+  "$db" >"$out/apps.json"
+
+# 2. Signed in with the email and password: the whole fleet, and no secret in the -vvv output.
+report "$out/fleet.html" -e "@$out/secret.yml" -vvv >"$out/render.log" 2>&1 || { cat "$out/render.log"; exit 1; }
+local_play token.yml -e "@$out/backend.json" -e "admin_email=$admin_email admin_password=$admin_password token_file=$out/live.token"
+if grep -c -- "$admin_password" "$out/render.log"; then echo "FAIL: the password is in the -vvv output"; exit 1; fi
+if grep -c "eyJ[A-Za-z0-9_-]*\.eyJ" "$out/render.log"; then echo "FAIL: a token is in the -vvv output"; exit 1; fi
+"$python" ../telemetry_server/files/check_html.py "$out/fleet.html" \
+  'id="trend"' 'id="recent-failures"' 'id="exit-codes-by-app"' 'id="by-type"' 'id="durations"' 'id="by-node"' \
+  '>603<' pve-report 'Proxmox: Not enough storage space' 'Killed (SIGKILL / Out of memory?)' '<svg'
+
+# 3. In the browser, at a desktop's and a phone's width.
+"$python" files/browser_check.py "$out/fleet.html" "$shots" "$out/apps.json" --chromium "$chromium" --width 1280 --width 390
+# The filters narrow the question: failed debian LXC installs in a window, one bar, the filter shown.
+report "$out/filtered.html" -e "@$out/secret.yml" -e report_app=debian -e report_status=failed -e report_type=lxc \
+  -e "report_since=$(date -u -d '13 days ago' +%F)" -e "report_before=$(date -u -d tomorrow +%F)"
+echo '["debian"]' >"$out/debian.json"
+mkdir -p "$shots/filtered"
+"$python" files/browser_check.py "$out/filtered.html" "$shots/filtered" "$out/debian.json" --chromium "$chromium" --width 390
+"$python" ../telemetry_server/files/check_html.py "$out/filtered.html" "(nsapp=&#39;debian&#39;) &amp;&amp; (status=&#39;failed&#39;) &amp;&amp; (type=&#39;lxc&#39;)"
+
+# 4. Unauthorized reads fail, whatever the token.
+expect_refused "no token"
+grep -q "the collection is guarded and only superusers may read it" "$out/refused.log"
+expect_refused "a garbage token" -e telemetry_token=garbage
+grep -q "the token is not a live superuser token" "$out/refused.log"
+expect_refused "a wrong password" -e "telemetry_admin_email=$admin_email" -e telemetry_admin_password=wrong-password-1
+grep -q "wrong email or password" "$out/refused.log"
+local_play token.yml -e "@$out/backend.json" -e "admin_email=$admin_email admin_password=$admin_password token_file=$out/expired.token token_kind=expired"
+expect_refused "an expired token" -e "telemetry_token=$(cat "$out/expired.token")"
+grep -q "the token is not a live superuser token" "$out/refused.log"
+# The live token works, until an upsert of the superuser revokes it.
+report "$out/token.html" -e "telemetry_token=$(cat "$out/live.token")"
+"$pocketbase" superuser upsert "$admin_email" "$admin_password" --dir "$out/pocketbase/pb_data" >/dev/null
+expect_refused "a revoked token" -e "telemetry_token=$(cat "$out/live.token")"
+grep -q "the token is not a live superuser token" "$out/refused.log"
