@@ -55,6 +55,9 @@ if [ "${TEST_JOBS:-1}" -gt 1 ]; then
   trap '{ kill -- -"$checks_pid" || kill "$checks_pid"; } 2>/dev/null && echo "stopped scripts/check.sh; its output so far: $checks_log"' EXIT
 fi
 
+# The fleet report's browser test drives Debian's chromium: install it now (as root, with apt-get), or say why not.
+echo "browser for the fleet report's test: $(bash "$REPO_ROOT/scripts/install-browser.sh")"
+
 stage "ansible-test integration (Python $PY)${checks_pid:+, with scripts/check.sh alongside (output: $checks_log)}"
 log=$(mktemp)
 ansible-test integration --local --requirements --python "$PY" --color no 2>&1 | tee "$log"
