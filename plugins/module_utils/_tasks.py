@@ -39,7 +39,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._paylo
     build_create_body,
     build_finish_body,
 )
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import QUERY_FIELDS
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import AGGREGATE_FIELDS, QUERY_FIELDS
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import (
     EVENT_CREATE,
     EVENT_FINISH,
@@ -219,11 +219,17 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
                         break
         else:
             source = "records"
-            aggregator = Aggregator()
-            for record in client.iter_records(result["filter"], QUERY_FIELDS):
-                aggregator.add(record)
-                if len(records) < limit:
+            aggregator, last = Aggregator(), None
+            if limit:  # the records to return, whole
+                for record in client.iter_records(result["filter"], QUERY_FIELDS):
+                    aggregator.add(record)
                     records.append(record)
+                    last = record
+                    if len(records) >= limit:
+                        break
+            if last is None or len(records) >= limit:  # the rest, only what counting needs
+                for record in client.iter_records(result["filter"], AGGREGATE_FIELDS, after=last):
+                    aggregator.add(record)
             parts = aggregator.parts()
     except TelemetryError as error:
         return delivery_problem(ctx, params, error, result)
