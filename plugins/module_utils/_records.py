@@ -51,6 +51,9 @@ LOOKUP_FIELDS = ("id", "random_id") + FINISH_FIELDS
 QUERY_FIELDS = ("id", "random_id", "nsapp", "type", "status", "exit_code", "error", "os_type", "os_version",
                 "disk_size", "core_count", "ram_size", "method", "pve_version", "created", "updated") + EXTENDED_FIELDS
 
+# What counting a record in the aggregates needs of it (pve_telemetry_info reading the records past its limit).
+AGGREGATE_FIELDS = ("id", "created", "nsapp", "type", "status", "exit_code") + ("node", "install_duration")
+
 # PocketBase caps a text field at 5000 characters unless its schema says otherwise.
 MAX_TEXT_LENGTH = 5000
 # error_detail: the tail of the failing output, at most this many lines and bytes (the migration's max is 4096).

@@ -43,7 +43,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._paylo
     build_create_body,
     build_finish_body,
 )
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import QUERY_FIELDS, RECORD_KEYS, STATUS_UNKNOWN
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import AGGREGATE_FIELDS, QUERY_FIELDS, RECORD_KEYS, STATUS_UNKNOWN
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import (
     EVENT_CREATE,
     EVENT_FINISH,
@@ -262,11 +262,17 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
                         break
         else:
             source = "records"
-            aggregator = Aggregator()
-            for record in client.iter_records(result["filter"], QUERY_FIELDS):
-                aggregator.add(record)
-                if len(records) < limit:
+            aggregator, last = Aggregator(), None
+            if limit:  # the records to return, whole
+                for record in client.iter_records(result["filter"], QUERY_FIELDS):
+                    aggregator.add(record)
                     records.append(_without(record, hidden))
+                    last = record
+                    if len(records) >= limit:
+                        break
+            if last is None or len(records) >= limit:  # the rest, only what counting needs
+                for record in client.iter_records(result["filter"], AGGREGATE_FIELDS, after=last):
+                    aggregator.add(record)
             parts = aggregator.parts()
     except TelemetryError as error:
         if error.status in (401, 403):

@@ -188,6 +188,8 @@ def test_keyset_paging_reads_every_record_once_in_order(pocketbase_url, monkeypa
     seen = list(client.iter_records(f"(nsapp={pb_quote(app)})", ("nsapp",)))
     assert sorted(record["id"] for record in seen) == sorted(created)
     assert [(record["created"], record["id"]) for record in seen] == sorted((record["created"], record["id"]) for record in seen)
+    # Resumed after the fourth record: the other six, in the same order.
+    assert list(client.iter_records(f"(nsapp={pb_quote(app)})", ("nsapp",), after=seen[3])) == seen[4:]
 
 
 def test_a_backend_without_the_aggregates_route_says_so(pocketbase_url):

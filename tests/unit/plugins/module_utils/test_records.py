@@ -15,6 +15,7 @@ import yaml
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_create_body
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
+    AGGREGATE_FIELDS,
     CREATE_FIELDS,
     ERROR_DETAIL_MAX_BYTES,
     EXTENDED_CREATE_FIELDS,
@@ -63,7 +64,7 @@ def test_types_are_the_migrations_select_values():
 
 def test_every_field_list_names_fields_the_migration_declares():
     declared = set(migration_fields()) | {"id"}
-    for fields in (CREATE_FIELDS, FINISH_FIELDS, LOOKUP_FIELDS, QUERY_FIELDS, SYSTEM_FIELDS, EXTENDED_FIELDS):
+    for fields in (CREATE_FIELDS, FINISH_FIELDS, LOOKUP_FIELDS, QUERY_FIELDS, SYSTEM_FIELDS, EXTENDED_FIELDS, AGGREGATE_FIELDS):
         assert set(fields) <= declared, fields
     # A fleet query reads every field but ct_type, which follows from type.
     assert declared - set(QUERY_FIELDS) == {"ct_type"}
