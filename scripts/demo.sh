@@ -9,7 +9,7 @@ workdir=$(mktemp -d)
 port=$(python -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 url=http://127.0.0.1:$port
 pocketbase serve --http "127.0.0.1:$port" --dir "$workdir/pb_data" \
-  --migrationsDir "$COLLECTION_DIR/pocketbase/pb_migrations" --automigrate=false >"$workdir/pocketbase.log" 2>&1 &
+  --migrationsDir "$COLLECTION_DIR/pocketbase/pb_migrations" --hooksDir "$COLLECTION_DIR/pocketbase/pb_hooks" --hooksWatch=false --automigrate=false >"$workdir/pocketbase.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$workdir"' EXIT
 for _ in $(seq 100); do

@@ -18,6 +18,7 @@ local_play "$backend" -e "@$out/backend.json" -e "backend_state=started out=$out
 
 local_play scenarios.yml -e "@$out/backend.json" -e "out=$out"
 local_play arguments.yml -e "@$out/backend.json" -e "out=$out"
+local_play extended.yml -e "@$out/backend.json" -e "out=$out"
 
 # Never silent: the output at default verbosity tells what went wrong, once.
 ANSIBLE_VERBOSITY=0 ansible-playbook -i pair-ok,pair-fail,localhost, -c local -e "ansible_python_interpreter=$python" \
