@@ -3,7 +3,9 @@
 #   1. a 20-host play while the backend is down: every event is spooled; the backend comes up;
 #      one flush delivers all 40 events once, with the right final statuses;
 #   2. the same again with delivery=host (each module on its host), flushed by two flushes at once: no duplicates;
-#   3. a load test: 200 hosts, forks 20, no spool: 200 records, each final status right.
+#   3. against PocketBase's real rate limiter: a tight rule answers 429 and the client's retries still deliver;
+#      then a load test with the telemetry_server role's limits: 200 hosts, forks 20, no spool: 200 records,
+#      each final status right.
 set -euxo pipefail
 
 export ANSIBLE_ROLES_PATH=..
@@ -27,6 +29,8 @@ PY
 
 # The backend's port and data, known before it runs: the first round starts while it is down.
 local_play ../setup_pocketbase/playbooks/backend.yml -e "backend_state=prepare out=$out"
+# A superuser of the test's own, for the backend's settings (test-only credentials), made while it is stopped.
+"$(command -v pocketbase)" superuser upsert fleet@example.com Fleet-Test-Pass-1 --dir "$out/pocketbase/pb_data"
 trap 'local_play ../setup_pocketbase/playbooks/backend.yml -e "@$out/backend.json" -e "backend_state=stopped out=$out"' EXIT
 
 inventory fleet-a 20
@@ -52,7 +56,13 @@ wait "$second"
   "$out/flush-1.json" "$out/flush-2.json"
 ansible-playbook -i "$out/fleet-b.yml" verify.yml -e "@$out/backend.json" -e "run=fleet-b"
 
-# Round three: the load test.
+# Against the real rate limiter: a tight rule answers 429, and the client's retries still deliver everything.
+local_play limits.yml -e "@$out/backend.json" -e limits=tight
+local_play limited.yml -e "@$out/backend.json"
+
+# Round three: the load test, with the telemetry_server role's rate limits on: 200 hosts behind one address
+# are never throttled into losing a record.
+local_play limits.yml -e "@$out/backend.json" -e limits=role
 inventory load 200
 ansible-playbook -i "$out/load.yml" -f 20 lifecycle.yml -e "@$out/backend.json" -e "run=load expect=reported"
 ansible-playbook -i "$out/load.yml" verify.yml -e "@$out/backend.json" -e "run=load"
