@@ -104,7 +104,7 @@ error_kind:
     - V(bad_input) for an option value that cannot be sent (see RV(option)), V(missing_library) when C(requests) is
       missing where the request leaves from, V(delivery) for a delivery problem with O(fail_on_error=true),
       V(unauthorized) when the backend refuses the question (a missing, wrong, expired or revoked token on a
-      guarded collection): an unauthorized read always fails, since its empty answer is not an empty fleet.
+      guarded collection); an unauthorized read always fails, since its empty answer is not an empty fleet.
     - V(unauthorized) when the backend refused the question (HTTP 401 or 403), that is no token on a guarded
       collection, or a token that is not a live superuser token.
   returned: when the task failed
