@@ -8,10 +8,9 @@
 from __future__ import annotations
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import report_argument_spec
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import run_report
 from ansible_collections.community_scripts.telemetry.plugins.plugin_utils._action import TelemetryAction
 
 
 class ActionModule(TelemetryAction):
     ARGUMENT_SPEC = staticmethod(report_argument_spec)
-    RUN = staticmethod(run_report)
+    TASK = "run_report"

@@ -11,26 +11,27 @@ PRIVATE to this collection.
 Each group is documented once, in the doc fragment of the same name:
 ``community_scripts.telemetry.connection``, ``community_scripts.telemetry.consent``,
 ``community_scripts.telemetry.delivery`` and ``community_scripts.telemetry.spool``.
-The defaults come from the code that uses them (``_client``, ``_consent``), so
-there is one home for each.
+The connection defaults are here, the consent defaults in ``_consent``: one home
+for each. Nothing here imports ``requests``, so that an action plugin that only
+runs the module on the host (O(delivery=host)) does not load it.
 """
 
 from __future__ import annotations
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import (
-    DEFAULT_COLLECTION,
-    DEFAULT_RETRIES,
-    DEFAULT_TIMEOUT,
-    DEFAULT_URL,
-)
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import (
     CHOICES,
     DEFAULT_CHOICE,
     DEFAULT_DIAGNOSTICS_FILE,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import INSTALL_TYPES, STATUSES, TYPES
+
+# The connection's defaults, the one home of each: the client's and the documentation's are these.
+DEFAULT_URL = "http://db.community-scripts.org"  # the public backend of the original scripts
+DEFAULT_COLLECTION = "_dev_telemetry_data"
+DEFAULT_TIMEOUT = 4
+DEFAULT_RETRIES = 2
 
 DELIVERY_CONTROLLER = "controller"
 DELIVERY_HOST = "host"

@@ -32,6 +32,11 @@ from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit, urlunsplit
 
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import (
+    DEFAULT_COLLECTION,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+)
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id, shown
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import LOOKUP_FIELDS
@@ -45,11 +50,6 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
-# The connection's defaults; the modules' options and their documentation take them from here.
-DEFAULT_URL = "http://db.community-scripts.org"  # the public backend of the original scripts
-DEFAULT_COLLECTION = "_dev_telemetry_data"
-DEFAULT_TIMEOUT = 4
-DEFAULT_RETRIES = 2
 
 # The header that ties a request to one attempt. A collection whose rules
 # compare it with the record's random_id lets only that attempt read or change
