@@ -9,11 +9,12 @@
 from __future__ import annotations
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import consent_argument_spec
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import run_consent
 from ansible_collections.community_scripts.telemetry.plugins.plugin_utils._action import TelemetryAction
 
 
 class ActionModule(TelemetryAction):
     ARGUMENT_SPEC = staticmethod(consent_argument_spec)
-    TASK = "run_consent"
+    RUN = staticmethod(run_consent)
     CONTROLLER_ONLY = True
     NEEDS_REQUESTS = False

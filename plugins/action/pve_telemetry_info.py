@@ -8,9 +8,10 @@
 from __future__ import annotations
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import info_argument_spec
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import run_info
 from ansible_collections.community_scripts.telemetry.plugins.plugin_utils._action import TelemetryAction
 
 
 class ActionModule(TelemetryAction):
     ARGUMENT_SPEC = staticmethod(info_argument_spec)
-    TASK = "run_info"
+    RUN = staticmethod(run_info)

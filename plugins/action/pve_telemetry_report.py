@@ -8,9 +8,10 @@
 from __future__ import annotations
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import report_argument_spec
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import run_report
 from ansible_collections.community_scripts.telemetry.plugins.plugin_utils._action import TelemetryAction
 
 
 class ActionModule(TelemetryAction):
     ARGUMENT_SPEC = staticmethod(report_argument_spec)
-    TASK = "run_report"
+    RUN = staticmethod(run_report)

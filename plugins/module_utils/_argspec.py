@@ -12,8 +12,7 @@ Each group is documented once, in the doc fragment of the same name:
 ``community_scripts.telemetry.connection``, ``community_scripts.telemetry.consent``,
 ``community_scripts.telemetry.delivery`` and ``community_scripts.telemetry.spool``.
 The connection defaults are here, the consent defaults in ``_consent``: one home
-for each. Nothing here imports ``requests``, so that an action plugin that only
-runs the module on the host (O(delivery=host)) does not load it.
+for each.
 """
 
 from __future__ import annotations

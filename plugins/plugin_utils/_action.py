@@ -8,29 +8,32 @@
 With O(delivery=controller) (the default) the request leaves from the controller,
 through the same ``_tasks`` functions the modules call, and only what belongs to
 the host is read there (``_controller``). With O(delivery=host) the module itself
-runs on the managed host, and the controller loads nothing of the wire: the
-controller-side code (and ``requests``) is imported only when it is needed.
+runs on the managed host, and checks its options there, as it always did.
+
+Everything is imported when the plugin is: Ansible loads an action plugin's class
+in its main process before it forks a worker per task, so the workers inherit
+``requests`` and the collection's code instead of importing them once a task
+(measured: importing them in each worker doubled the controller row of
+docs/benchmarks.md).
 """
 
 from __future__ import annotations
-
-import importlib
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import DELIVERY_HOST
-
-_COLLECTION = "ansible_collections.community_scripts.telemetry.plugins"
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import DELIVERY_CONTROLLER, DELIVERY_HOST
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import HAS_REQUESTS
+from ansible_collections.community_scripts.telemetry.plugins.plugin_utils._controller import ControllerContext
 
 
 class TelemetryAction(ActionBase):
-    """The action plugin of a telemetry module: ARGUMENT_SPEC validates the options, TASK does the task."""
+    """The action plugin of a telemetry module: ARGUMENT_SPEC validates the options, RUN does the task."""
 
     ARGUMENT_SPEC = None  # a function returning the module's argument spec (module_utils/_argspec.py)
-    TASK = None  # the name of the task's function in module_utils/_tasks.py, imported when it runs here
+    RUN = None  # the task (module_utils/_tasks.py)
     CONTROLLER_ONLY = False  # True when the task never runs as a module on the host (info, consent)
     NEEDS_REQUESTS = True  # False when the task sends nothing (consent)
 
@@ -40,20 +43,18 @@ class TelemetryAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        params = self._validated_options()
-        if params.get("delivery") == DELIVERY_HOST and not self.CONTROLLER_ONLY:
+        if self._task.args.get("delivery", DELIVERY_CONTROLLER) == DELIVERY_HOST and not self.CONTROLLER_ONLY:
+            # The module checks its options on the host, as it always did.
             result.update(self._execute_module(module_name=self._task.resolved_action, module_args=self._task.args,
                                                task_vars=task_vars))
             return result
-        client = importlib.import_module(f"{_COLLECTION}.module_utils._client")
-        if self.NEEDS_REQUESTS and not client.HAS_REQUESTS:
+        params = self._validated_options()
+        if self.NEEDS_REQUESTS and not HAS_REQUESTS:
             return dict(result, failed=True, error_kind="missing_library",
                         msg=f"{missing_required_lib('requests')} With delivery=controller (the default) it is needed on "
                             "the controller; delivery=host needs it on the managed host.")
-        controller = importlib.import_module(f"{_COLLECTION}.plugin_utils._controller")
-        run = getattr(importlib.import_module(f"{_COLLECTION}.module_utils._tasks"), self.TASK)
-        ctx = controller.ControllerContext(self, params, task_vars or {})
-        result.update(run(params, ctx))
+        ctx = ControllerContext(self, params, task_vars or {})
+        result.update(type(self).RUN(params, ctx))
         result.update(ctx.facts())
         if ctx.warnings:
             result.setdefault("warnings", []).extend(ctx.warnings)

@@ -7,8 +7,7 @@
 
 What belongs to the host, its consent file and its ``pveversion``, is read on the host by the small
 ``pve_telemetry_host_facts`` module (Python's standard library only), once per host: the answer is kept as
-the host fact ``pve_telemetry_host`` and later tasks read it from there. Imported only for
-O(delivery=controller): it loads ``requests`` through the collection's client.
+the host fact ``pve_telemetry_host`` and later tasks read it from there.
 """
 
 from __future__ import annotations
