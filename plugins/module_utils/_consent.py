@@ -23,6 +23,9 @@ DEFAULT_DIAGNOSTICS_FILE = "/usr/local/community-scripts/diagnostics"
 CHOICES = ("auto", "yes", "no")
 DEFAULT_CHOICE = "auto"
 MAX_CONSENT_FILE_SIZE = 64 * 1024
+# The host fact that keeps what telemetry read on a host, its consent and its Proxmox VE version
+# (pve_telemetry_host_facts sets it; the controller delivery reads it).
+HOST_FACT = "pve_telemetry_host"
 
 
 def parse_consent(text: str) -> bool:

@@ -72,11 +72,13 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import DEFAULT_DIAGNOSTICS_FILE, consent_refusal
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import (
+    DEFAULT_DIAGNOSTICS_FILE,
+    HOST_FACT,
+    consent_refusal,
+)
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._pve_version import detect_pve_version
-
-HOST_FACT = "pve_telemetry_host"
 
 
 def main():

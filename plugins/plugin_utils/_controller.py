@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleConnectionFailure
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import consent_refusal
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import HOST_FACT, consent_refusal
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._pve_version import PVE_VERSION_NOT_FOUND
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import TaskContext
 
-HOST_FACT = "pve_telemetry_host"
 HOST_FACTS_MODULE = "community_scripts.telemetry.pve_telemetry_host_facts"
 
 
