@@ -16,7 +16,11 @@ local_play "$backend" -e "backend_state=prepare out=$out"
 trap 'local_play "$backend" -e "@$out/backend.json" -e "backend_state=stopped out=$out"' EXIT
 local_play "$backend" -e "@$out/backend.json" -e "backend_state=started out=$out"
 
-local_play scenarios.yml -e "@$out/backend.json" -e "out=$out"
+# Every scenario, the proxmox backend's API token among them, at -vvv: the token secret reaches no output.
+local_play scenarios.yml -e "@$out/backend.json" -e "out=$out" -vvv > "$out/scenarios.log" 2>&1 \
+  || { tail -60 "$out/scenarios.log"; exit 1; }
+grep -q "Provision an LXC container through the Proxmox VE API" "$out/scenarios.log"  # the proxmox scenario ran
+if grep -n -F stand-in-secret "$out/scenarios.log"; then echo "FAILED: the Proxmox VE API token secret in the -vvv output"; exit 1; fi
 local_play arguments.yml -e "@$out/backend.json" -e "out=$out"
 local_play extended.yml -e "@$out/backend.json" -e "out=$out"
 
