@@ -22,9 +22,11 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._check
     check_random_id,
     check_text,
     parse_size,
+    shown,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._exit_codes import explain_exit_code
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._pve_version import PVE_VERSION_NOT_FOUND, usable_pve_version
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
     CT_TYPE_BY_TYPE,
     ERROR_DETAIL_MAX_BYTES,
@@ -126,6 +128,15 @@ def resolve_ct_type(record_type: str, ct_type: int | None) -> int:
     return expected
 
 
+def check_pve_version(value) -> str:
+    """A Proxmox VE version such as 8.2.4, or ``not found``: never free text (a host's answer is checked too)."""
+    version = check_text(value, "pve_version")
+    if usable_pve_version(version) != version:
+        raise TelemetryValueError("pve_version", f"must be a Proxmox VE version such as 8.2.4, or '{PVE_VERSION_NOT_FOUND}', "
+                                                 f"got {shown(version)}")
+    return version
+
+
 def build_create_body(params: dict, pve_version: str) -> dict:
     """The POST body of the contract, every field checked. ``params`` are the report module's options."""
     nsapp = check_text(params["nsapp"], "nsapp")
@@ -141,7 +152,7 @@ def build_create_body(params: dict, pve_version: str) -> dict:
         "os_version": check_text(params.get("os_version"), "os_version"),
         "nsapp": nsapp,
         "method": check_text(params.get("method"), "method"),
-        "pve_version": check_text(pve_version, "pve_version"),
+        "pve_version": check_pve_version(pve_version),
         "status": STATUS_INSTALLING,
         "random_id": check_random_id(params["random_id"]),
     }

@@ -57,6 +57,7 @@ class TaskContext:
 
     check_mode = False
     diff = False
+    owner = None  # the host whose consent allowed the task: the controller names it; a module on the host does not
 
     def warn(self, message: str) -> None:
         raise NotImplementedError

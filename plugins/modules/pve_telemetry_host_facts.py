@@ -11,23 +11,21 @@ module: pve_telemetry_host_facts
 short_description: Read what community-scripts telemetry needs from a host, its consent and its Proxmox VE version
 version_added: 0.2.0
 description:
-  - Reads the operator's consent file and the output of C(pveversion) on the host, and keeps both as the host fact
-    C(pve_telemetry_host). Sends nothing, and needs nothing on the host beyond Python's standard library.
-  - The telemetry modules run this once per host by themselves when they deliver from the controller
+  - Reads the operator's consent file and the output of C(pveversion) on the host, and returns both. Sends
+    nothing, sets no fact, and needs nothing on the host beyond Python's standard library.
+  - The telemetry modules run it by themselves when they deliver from the controller
     (O(community_scripts.telemetry.pve_telemetry_report#module:delivery=controller), the default) and need
-    the consent file (O(community_scripts.telemetry.pve_telemetry_report#module:diagnostics=auto)) or the version;
-    later telemetry tasks on that host read the fact instead of asking again.
-  - Run it yourself to read a consent file or the version again within a play, for example after changing them.
+    the consent file (O(community_scripts.telemetry.pve_telemetry_report#module:diagnostics=auto)) or the version,
+    at most once per host and run. They keep what it answered as the host fact C(pve_telemetry_host), sealed for that
+    run only, and check the answer: one that is not what this module returns counts as no consent.
+  - Run it yourself to see what a host says. What it returns is not consent for the telemetry tasks: they read
+    the host themselves.
 author:
   - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:
   - community_scripts.telemetry.attributes
   - community_scripts.telemetry.attributes.check_mode_read_only
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.facts
-attributes:
-  facts:
-    support: full
 options:
   diagnostics_file:
     description:
@@ -45,38 +43,46 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Read the consent and the Proxmox VE version again after changing the consent file
+- name: See what a host's consent file says
   community_scripts.telemetry.pve_telemetry_host_facts:
+  register: host_says
 
 - name: Say what was read
   ansible.builtin.debug:
-    msg: "{{ ansible_facts.pve_telemetry_host }}"
+    msg: "{{ host_says.consent }} ({{ host_says.reason }}), Proxmox VE {{ host_says.pve_version }}"
 """
 
 RETURN = r"""
-ansible_facts:
-  description: The facts set on the host.
-  returned: always
-  type: dict
-  contains:
-    pve_telemetry_host:
-      description:
-        - C(consent) maps each consent file read to whether it says yes (C(consent)) and, if not, why (C(reason)).
-        - C(pve_version) is the Proxmox VE version, V(not found) off a Proxmox VE host; only with O(pve_version=true).
-      type: dict
-      sample:
-        consent:
-          /usr/local/community-scripts/diagnostics: {consent: true, reason: null}
-        pve_version: 8.2.4
+diagnostics_file:
+  description: The consent file that was read.
+  returned: success
+  type: str
+  sample: /usr/local/community-scripts/diagnostics
+consent:
+  description: Whether the file says C(DIAGNOSTICS=yes).
+  returned: success
+  type: bool
+  sample: true
+reason:
+  description: Why the file is no consent; V(null) when it is.
+  returned: success
+  type: str
+  sample: "no diagnostics file at /usr/local/community-scripts/diagnostics: the operator did not opt in"
+pve_version:
+  description: The Proxmox VE version, V(not found) off a Proxmox VE host.
+  returned: with O(pve_version=true)
+  type: str
+  sample: 8.2.4
+option:
+  description: The option whose value is bad (V(diagnostics_file) for a file that exists but cannot be read).
+  returned: failure
+  type: str
+  sample: diagnostics_file
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import (
-    DEFAULT_DIAGNOSTICS_FILE,
-    HOST_FACT,
-    consent_refusal,
-)
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import DEFAULT_DIAGNOSTICS_FILE, consent_refusal
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._pve_version import detect_pve_version
 
@@ -91,10 +97,10 @@ def main():
         refusal = consent_refusal("auto", path)
     except TelemetryValueError as error:
         module.fail_json(msg=str(error), option=error.option)
-    facts = {"consent": {path: {"consent": refusal is None, "reason": refusal}}}
+    result = dict(changed=False, diagnostics_file=path, consent=refusal is None, reason=refusal)
     if module.params["pve_version"]:
-        facts["pve_version"] = detect_pve_version(module)
-    module.exit_json(changed=False, ansible_facts={HOST_FACT: facts})
+        result["pve_version"] = detect_pve_version(module)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":
