@@ -20,7 +20,6 @@ Only what a retry can cure is retried: connection errors, timeouts, 429
 
 from __future__ import annotations
 
-import math
 import random
 import re
 import signal
@@ -30,15 +29,21 @@ import traceback
 import warnings
 from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit, urlunsplit
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import (
     DEFAULT_COLLECTION,
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
 )
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id, shown
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import (
+    check_collection,
+    check_random_id,
+    check_record_id,
+    check_retries,
+    check_timeout,
+    check_url,
+)
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import LOOKUP_FIELDS
 
 try:
@@ -60,62 +65,11 @@ BACKOFF_BASE = 0.5
 PAGE_SIZE = 500
 # The route of pocketbase/pb_hooks/telemetry.pb.js: the aggregates computed by the server.
 AGGREGATES_PATH = "/api/telemetry/aggregates"
-_COLLECTION_RE = re.compile(r"\w+")
-# PocketBase's own collections: never a telemetry collection (the auth ones hold password hashes).
-SYSTEM_COLLECTIONS = ("_superusers", "_authorigins", "_externalauths", "_mfas", "_otps")
 
 
 def pb_quote(value: str) -> str:
     """Quote a value as a PocketBase filter string literal: backslash first, then the quote."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def redact_url(url) -> str:
-    """A URL as messages and files may show it: a password in it is replaced by ***."""
-    try:
-        parts = urlsplit(str(url))
-        if parts.password is None:
-            return str(url)
-        return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
-    except ValueError:
-        return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", str(url))
-
-
-def check_url(url: str, option: str = "url") -> str:
-    """An http(s) URL with a host, and nothing PocketBase's API paths could not follow."""
-    try:
-        parts = urlsplit(url or "")
-        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
-    except ValueError as error:
-        raise TelemetryValueError(option, f"is not a valid URL ({error}), got {shown(redact_url(url))}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TelemetryValueError(option, f"must be an http:// or https:// URL with a host, got {shown(redact_url(url))}")
-    if parts.username is not None or parts.password is not None:
-        raise TelemetryValueError(option, f"must not carry credentials (user:password@), got {shown(redact_url(url))}; "
-                                          "a guarded backend's fleet questions take a token instead")
-    if parts.query or parts.fragment:
-        raise TelemetryValueError(option, f"must be the server's base URL, without ?query or #fragment, got {shown(url)}")
-    return url.rstrip("/")
-
-
-def check_collection(name: str) -> str:
-    if not isinstance(name, str) or not _COLLECTION_RE.fullmatch(name):
-        raise TelemetryValueError("collection", f"must be a PocketBase collection name (letters, digits, _), got {shown(name)}")
-    if name.lower() in SYSTEM_COLLECTIONS:
-        raise TelemetryValueError("collection", f"must be a telemetry collection, not PocketBase's own {name}")
-    return name
-
-
-def check_timeout(timeout: float) -> float:
-    if timeout is None or not math.isfinite(timeout) or timeout <= 0:
-        raise TelemetryValueError("timeout", f"must be a finite number of seconds > 0, got {timeout!r}")
-    return timeout
-
-
-def check_retries(retries: int) -> int:
-    if retries is None or retries < 0:
-        raise TelemetryValueError("retries", f"must be a whole number >= 0, got {retries!r}")
-    return retries
 
 
 class _AttemptTimeout(BaseException):

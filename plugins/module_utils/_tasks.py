@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id, shown
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient, check_url
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id, check_url, shown
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import (
     RecordNotFound,
     TelemetryError,
