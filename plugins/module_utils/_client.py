@@ -198,15 +198,16 @@ class TelemetryClient:
             if after:
                 created, record_id = pb_quote(after["created"]), pb_quote(after["id"])
                 terms.append(f"(created>={created} && (created>{created} || id>{record_id}))")
-            items = self.list_page(" && ".join(terms), 1, PAGE_SIZE, ",".join(fields))
+            items = self.list_page(" && ".join(terms), PAGE_SIZE, ",".join(fields))
             yield from items
             if len(items) < PAGE_SIZE:
                 return
             after = items[-1]
 
-    def list_page(self, filter_expression: str, page: int, per_page: int, fields: str) -> list:
-        """One page of records matching a PocketBase filter, oldest first (no attempt header: a fleet query)."""
-        params = {"filter": filter_expression, "page": page, "perPage": per_page, "sort": "created,id", "skipTotal": 1}
+    def list_page(self, filter_expression: str, per_page: int, fields: str) -> list:
+        """The first page of records matching a PocketBase filter, oldest first (no attempt header: a fleet query).
+        The filter says where the page starts (keyset paging, see iter_records), so no page number is sent."""
+        params = {"filter": filter_expression, "perPage": per_page, "sort": "created,id", "skipTotal": 1}
         if fields:
             params["fields"] = fields
         answer = self._request("GET", self.records_url, None, params=params)
