@@ -8,9 +8,12 @@ records in a PocketBase collection, in bounded time, with every filter value
 quoted. PRIVATE to this collection.
 
 Time: one client spends at most ``timeout * (retries + 1)`` seconds on the
-network, whatever the backend does. Each attempt is cut off after ``timeout``
-seconds even when the backend trickles its answer a byte at a time, and the
-waits between attempts come out of the same budget.
+network, whatever the backend does. The budget starts at the client's first
+request, so what its caller does before (reading the host's consent file or
+``pveversion``, the spool) is not the network's time; from then on it runs
+until the client is done. Each attempt is cut off after ``timeout`` seconds
+even when the backend trickles its answer a byte at a time, and the waits
+between attempts come out of the same budget.
 
 Failures: whatever ``requests`` raised or PocketBase answered leaves as one
 ``TelemetryError`` carrying the HTTP status and PocketBase's field errors.
@@ -138,7 +141,7 @@ class TelemetryClient:
         self.timeout = check_timeout(timeout)
         self.retries = check_retries(retries)
         self.budget = self.timeout * (self.retries + 1)
-        self._deadline = time.monotonic() + self.budget
+        self._deadline = None  # set by the first request: the budget starts there
         self.session = requests.Session()
         self.session.verify = (ca_path or True) if validate_certs else False
         self.session.headers.update({"Accept": "application/json", "User-Agent": "community_scripts.telemetry"})
@@ -188,7 +191,7 @@ class TelemetryClient:
         (created = last && id > last_id)``, written ``created >= last && (created > last || id > last_id)``: the
         same records, but SQLite seeks to them on the (created, id) index instead of walking the index from its
         start (measured at 1M records, 500k deep: 2 ms instead of 66 ms a page). So a page costs the same at any
-        depth and a record created meanwhile cannot shift the pages. Each page gets a new time budget.
+        depth and a record created meanwhile cannot shift the pages. Each page gets its own time budget.
         A generator: the caller holds only the page being read.
         """
         fields = tuple(fields) + tuple(field for field in ("id", "created") if field not in fields)
@@ -244,13 +247,18 @@ class TelemetryClient:
         return answer
 
     def renew_budget(self) -> None:
-        """Start a new time budget, for a caller that makes many independent requests (a paginated read)."""
-        self._deadline = time.monotonic() + self.budget
+        """Give the next request a new time budget, for many independent requests (the pages of a fleet question)."""
+        self._deadline = None
 
     def remaining(self) -> float:
+        """Seconds left of the time budget: all of it until the first request starts it."""
+        if self._deadline is None:
+            return self.budget
         return self._deadline - time.monotonic()
 
     def _request(self, method: str, url: str, random_id: str | None, **kwargs) -> dict:
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.budget
         attempt = 0
         while True:
             remaining = self.remaining()

@@ -94,7 +94,7 @@ def delivery_problem(ctx: TaskContext, params: dict, error: TelemetryError, resu
 
 
 def _client(params: dict) -> TelemetryClient:
-    """The client of this task; its time budget starts now."""
+    """The client of this task; its time budget starts at its first request, after the host's part."""
     return TelemetryClient(url=params["url"], collection=params["collection"], timeout=params["timeout"],
                            retries=params["retries"], validate_certs=params["validate_certs"],
                            ca_path=params["ca_path"], token=params.get("token"))
@@ -125,7 +125,6 @@ def run_report(params: dict, ctx: TaskContext) -> dict:
     if refused:
         return refused
 
-    client.renew_budget()  # the host step for consent and version, if any, is not the network's time
     try:
         record_id, changed = ensure_created(client, payload, ctx.check_mode)
     except TelemetryError as error:
@@ -166,7 +165,6 @@ def run_update(params: dict, ctx: TaskContext) -> dict:
     if create_waiting:
         # The record is not created yet: the finish waits behind its create, so a flush keeps their order.
         return delivery_problem(ctx, params, TelemetryError("the create of this attempt is still in the spool"), result, spool, event)
-    client.renew_budget()  # the host step for consent, if any, is not the network's time
     try:
         outcome = ensure_finished(client, params["random_id"], params["record_id"], wanted, params["force"], ctx.check_mode)
     except RecordNotFound as error:
@@ -203,7 +201,6 @@ def run_flush(params: dict, ctx: TaskContext) -> dict:
     if ctx.check_mode:
         return dict(result, changed=bool(waiting), delivered=len(waiting), msg=f"{len(waiting)} events would be delivered")
 
-    client.renew_budget()  # the host step for consent, if any, is not the network's time
     try:
         outcome = spool.flush(client, deliver_event, kept_for)
     except TelemetryValueError as error:
