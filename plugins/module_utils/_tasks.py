@@ -29,8 +29,8 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._fleet
     Aggregator,
     aggregate,
     build_filter,
-    check_time,
     finish,
+    fleet_query,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import (
     deliver_event,
@@ -238,11 +238,10 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
     # a log of a fleet question must not hand them out unless the user asks for them.
     hidden = () if params.get("include_ids") else RECORD_KEYS
     result = dict(changed=False, count=0, records=[], aggregates=aggregate([]), source=None)
-    query = dict(app=params["app"], status=params["status"], type=params["type"], since=params["since"], before=params["before"])
     try:
         client = _client(params)
-        result["filter"] = build_filter(query["app"], query["status"], query["type"], query["since"], query["before"])
-        query.update(since=check_time(query["since"], "since"), before=check_time(query["before"], "before"))
+        query = fleet_query(params["app"], params["status"], params["type"], params["since"], params["before"])
+        result["filter"] = build_filter(query)
         refused = _without_consent(ctx, result)
     except TelemetryValueError as error:
         return bad_input(error, result)
