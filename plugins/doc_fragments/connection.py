@@ -8,7 +8,7 @@ from __future__ import annotations
 
 class ModuleDocFragment:
     # The connection options, documented once: connection_argument_spec() in plugins/module_utils/_argspec.py,
-    # with the defaults of plugins/module_utils/_client.py.
+    # where their defaults live too (tests/unit/plugins/module_utils/test_argspec.py keeps the two the same).
     DOCUMENTATION = r"""
 options:
   url:
@@ -30,8 +30,8 @@ options:
       - The most one HTTP attempt may take, in seconds, from connecting to the last byte of the answer.
         A backend that accepts connections and never answers, or answers one byte at a time, is cut off then.
       - "One module call spends at most O(timeout) * (O(retries) + 1) seconds on the network, waits between
-        attempts included: 12 seconds with the defaults. When that budget is spent, the module gives up
-        (see O(fail_on_error) and O(ignore:spool_dir))."
+        attempts included: 12 seconds with the defaults. The budget starts at the call's first request. When it
+        is spent, the module gives up (see O(fail_on_error) and O(ignore:spool_dir))."
     type: float
     default: 4
   retries:

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The checks of the values a record or a request carries. PRIVATE to this collection.
+"""The checks of the values a record or a request carries, and of the options
+that say where and how requests are sent. PRIVATE to this collection.
 
 PocketBase silently coerces bad numbers to 0 and drops unknown keys, so every
 value is checked here, before anything is sent. A bad one raises
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from urllib.parse import urlsplit, urlunsplit
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import MAX_NODE_LENGTH, MAX_TEXT_LENGTH
@@ -22,6 +24,9 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._recor
 _UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _RECORD_ID_RE = re.compile(r"[A-Za-z0-9]{1,64}")
 _SIZE_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)[gG]?")
+_COLLECTION_RE = re.compile(r"\w+")
+# PocketBase's own collections: never a telemetry collection (the auth ones hold password hashes).
+SYSTEM_COLLECTIONS = ("_superusers", "_authorigins", "_externalauths", "_mfas", "_otps")
 SHOWN_LENGTH = 80
 
 
@@ -107,3 +112,56 @@ def check_duration(value, option: str = "install_duration"):
     if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
         raise TelemetryValueError(option, f"must be a number of seconds >= 0, got {value!r}")
     return int(value) if float(value).is_integer() else round(float(value), 3)
+
+
+# --- the connection: where and how the requests are sent ---------------------------------
+
+def redact_url(url) -> str:
+    """A URL as messages and files may show it: a password in it is replaced by ***."""
+    try:
+        parts = urlsplit(str(url))
+        if parts.password is None:
+            return str(url)
+        return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+    except ValueError:
+        return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", str(url))
+
+
+def check_url(url: str, option: str = "url") -> str:
+    """An http(s) URL with a host, and nothing PocketBase's API paths could not follow."""
+    try:
+        parts = urlsplit(url or "")
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError as error:
+        raise TelemetryValueError(option, f"is not a valid URL ({error}), got {shown(redact_url(url))}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TelemetryValueError(option, f"must be an http:// or https:// URL with a host, got {shown(redact_url(url))}")
+    if parts.username is not None or parts.password is not None:
+        raise TelemetryValueError(option, f"must not carry credentials (user:password@), got {shown(redact_url(url))}; "
+                                          "a guarded backend's fleet questions take a token instead")
+    if parts.query or parts.fragment:
+        raise TelemetryValueError(option, f"must be the server's base URL, without ?query or #fragment, got {shown(url)}")
+    return url.rstrip("/")
+
+
+def check_collection(name: str) -> str:
+    """A telemetry collection's name: one path segment, and none of PocketBase's own collections."""
+    if not isinstance(name, str) or not _COLLECTION_RE.fullmatch(name):
+        raise TelemetryValueError("collection", f"must be a PocketBase collection name (letters, digits, _), got {shown(name)}")
+    if name.lower() in SYSTEM_COLLECTIONS:
+        raise TelemetryValueError("collection", f"must be a telemetry collection, not PocketBase's own {name}")
+    return name
+
+
+def check_timeout(timeout: float) -> float:
+    """The seconds one HTTP attempt may take."""
+    if timeout is None or not math.isfinite(timeout) or timeout <= 0:
+        raise TelemetryValueError("timeout", f"must be a finite number of seconds > 0, got {timeout!r}")
+    return timeout
+
+
+def check_retries(retries: int) -> int:
+    """How many times a failed request is tried again."""
+    if retries is None or retries < 0:
+        raise TelemetryValueError("retries", f"must be a whole number >= 0, got {retries!r}")
+    return retries

@@ -8,9 +8,12 @@ records in a PocketBase collection, in bounded time, with every filter value
 quoted. PRIVATE to this collection.
 
 Time: one client spends at most ``timeout * (retries + 1)`` seconds on the
-network, whatever the backend does. Each attempt is cut off after ``timeout``
-seconds even when the backend trickles its answer a byte at a time, and the
-waits between attempts come out of the same budget.
+network, whatever the backend does. The budget starts at the client's first
+request, so what its caller does before (reading the host's consent file or
+``pveversion``, the spool) is not the network's time; from then on it runs
+until the client is done. Each attempt is cut off after ``timeout`` seconds
+even when the backend trickles its answer a byte at a time, and the waits
+between attempts come out of the same budget.
 
 Failures: whatever ``requests`` raised or PocketBase answered leaves as one
 ``TelemetryError`` carrying the HTTP status and PocketBase's field errors.
@@ -20,7 +23,6 @@ Only what a retry can cure is retried: connection errors, timeouts, 429
 
 from __future__ import annotations
 
-import math
 import random
 import re
 import signal
@@ -30,15 +32,21 @@ import traceback
 import warnings
 from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit, urlunsplit
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import (
     DEFAULT_COLLECTION,
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
 )
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id, shown
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError, TelemetryValueError
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import (
+    check_collection,
+    check_random_id,
+    check_record_id,
+    check_retries,
+    check_timeout,
+    check_url,
+)
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import LOOKUP_FIELDS
 
 try:
@@ -60,62 +68,11 @@ BACKOFF_BASE = 0.5
 PAGE_SIZE = 500
 # The route of pocketbase/pb_hooks/telemetry.pb.js: the aggregates computed by the server.
 AGGREGATES_PATH = "/api/telemetry/aggregates"
-_COLLECTION_RE = re.compile(r"\w+")
-# PocketBase's own collections: never a telemetry collection (the auth ones hold password hashes).
-SYSTEM_COLLECTIONS = ("_superusers", "_authorigins", "_externalauths", "_mfas", "_otps")
 
 
 def pb_quote(value: str) -> str:
     """Quote a value as a PocketBase filter string literal: backslash first, then the quote."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def redact_url(url) -> str:
-    """A URL as messages and files may show it: a password in it is replaced by ***."""
-    try:
-        parts = urlsplit(str(url))
-        if parts.password is None:
-            return str(url)
-        return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
-    except ValueError:
-        return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", str(url))
-
-
-def check_url(url: str, option: str = "url") -> str:
-    """An http(s) URL with a host, and nothing PocketBase's API paths could not follow."""
-    try:
-        parts = urlsplit(url or "")
-        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
-    except ValueError as error:
-        raise TelemetryValueError(option, f"is not a valid URL ({error}), got {shown(redact_url(url))}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TelemetryValueError(option, f"must be an http:// or https:// URL with a host, got {shown(redact_url(url))}")
-    if parts.username is not None or parts.password is not None:
-        raise TelemetryValueError(option, f"must not carry credentials (user:password@), got {shown(redact_url(url))}; "
-                                          "a guarded backend's fleet questions take a token instead")
-    if parts.query or parts.fragment:
-        raise TelemetryValueError(option, f"must be the server's base URL, without ?query or #fragment, got {shown(url)}")
-    return url.rstrip("/")
-
-
-def check_collection(name: str) -> str:
-    if not isinstance(name, str) or not _COLLECTION_RE.fullmatch(name):
-        raise TelemetryValueError("collection", f"must be a PocketBase collection name (letters, digits, _), got {shown(name)}")
-    if name.lower() in SYSTEM_COLLECTIONS:
-        raise TelemetryValueError("collection", f"must be a telemetry collection, not PocketBase's own {name}")
-    return name
-
-
-def check_timeout(timeout: float) -> float:
-    if timeout is None or not math.isfinite(timeout) or timeout <= 0:
-        raise TelemetryValueError("timeout", f"must be a finite number of seconds > 0, got {timeout!r}")
-    return timeout
-
-
-def check_retries(retries: int) -> int:
-    if retries is None or retries < 0:
-        raise TelemetryValueError("retries", f"must be a whole number >= 0, got {retries!r}")
-    return retries
 
 
 class _AttemptTimeout(BaseException):
@@ -184,7 +141,7 @@ class TelemetryClient:
         self.timeout = check_timeout(timeout)
         self.retries = check_retries(retries)
         self.budget = self.timeout * (self.retries + 1)
-        self._deadline = time.monotonic() + self.budget
+        self._deadline = None  # set by the first request: the budget starts there
         self.session = requests.Session()
         self.session.verify = (ca_path or True) if validate_certs else False
         self.session.headers.update({"Accept": "application/json", "User-Agent": "community_scripts.telemetry"})
@@ -234,7 +191,7 @@ class TelemetryClient:
         (created = last && id > last_id)``, written ``created >= last && (created > last || id > last_id)``: the
         same records, but SQLite seeks to them on the (created, id) index instead of walking the index from its
         start (measured at 1M records, 500k deep: 2 ms instead of 66 ms a page). So a page costs the same at any
-        depth and a record created meanwhile cannot shift the pages. Each page gets a new time budget.
+        depth and a record created meanwhile cannot shift the pages. Each page gets its own time budget.
         A generator: the caller holds only the page being read.
         """
         fields = tuple(fields) + tuple(field for field in ("id", "created") if field not in fields)
@@ -244,15 +201,16 @@ class TelemetryClient:
             if after:
                 created, record_id = pb_quote(after["created"]), pb_quote(after["id"])
                 terms.append(f"(created>={created} && (created>{created} || id>{record_id}))")
-            items = self.list_page(" && ".join(terms), 1, PAGE_SIZE, ",".join(fields))
+            items = self.list_page(" && ".join(terms), PAGE_SIZE, ",".join(fields))
             yield from items
             if len(items) < PAGE_SIZE:
                 return
             after = items[-1]
 
-    def list_page(self, filter_expression: str, page: int, per_page: int, fields: str) -> list:
-        """One page of records matching a PocketBase filter, oldest first (no attempt header: a fleet query)."""
-        params = {"filter": filter_expression, "page": page, "perPage": per_page, "sort": "created,id", "skipTotal": 1}
+    def list_page(self, filter_expression: str, per_page: int, fields: str) -> list:
+        """The first page of records matching a PocketBase filter, oldest first (no attempt header: a fleet query).
+        The filter says where the page starts (keyset paging, see iter_records), so no page number is sent."""
+        params = {"filter": filter_expression, "perPage": per_page, "sort": "created,id", "skipTotal": 1}
         if fields:
             params["fields"] = fields
         answer = self._request("GET", self.records_url, None, params=params)
@@ -289,13 +247,18 @@ class TelemetryClient:
         return answer
 
     def renew_budget(self) -> None:
-        """Start a new time budget, for a caller that makes many independent requests (a paginated read)."""
-        self._deadline = time.monotonic() + self.budget
+        """Give the next request a new time budget, for many independent requests (the pages of a fleet question)."""
+        self._deadline = None
 
     def remaining(self) -> float:
+        """Seconds left of the time budget: all of it until the first request starts it."""
+        if self._deadline is None:
+            return self.budget
         return self._deadline - time.monotonic()
 
     def _request(self, method: str, url: str, random_id: str | None, **kwargs) -> dict:
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.budget
         attempt = 0
         while True:
             remaining = self.remaining()

@@ -3,11 +3,13 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The two error types of the collection. PRIVATE to this collection.
+"""The three error types of the collection. PRIVATE to this collection.
 
 ``TelemetryValueError`` is bad input from the playbook: the task fails and the
 message names the option. ``TelemetryError`` is a delivery problem (network,
 HTTP status, malformed answer): a warning unless the caller asked to fail.
+``RecordNotFound``, a ``TelemetryError``, says the attempt has no record to
+finish: no retry and no spool can change that.
 """
 
 from __future__ import annotations

@@ -38,17 +38,21 @@ def check_time(value: str | None, option: str) -> str | None:
     return value
 
 
-def build_filter(app: str | None = None, status: str | None = None, record_type: str | None = None,
-                 since: str | None = None, before: str | None = None) -> str:
-    """The PocketBase filter of a fleet question; every value quoted, nothing pasted."""
-    terms = []
-    for field, value in (("nsapp", app), ("status", status), ("type", record_type)):
-        if value:
-            terms.append(f"{field}={pb_quote(value)}")
-    if since:
-        terms.append(f"created>={pb_quote(check_time(since, 'since'))}")
-    if before:
-        terms.append(f"created<{pb_quote(check_time(before, 'before'))}")
+def fleet_query(app: str | None = None, status: str | None = None, record_type: str | None = None,
+                since: str | None = None, before: str | None = None) -> dict:
+    """A fleet question, its times checked and written as PocketBase stores them: what ``build_filter`` and
+    the server's aggregates route (``TelemetryClient.aggregates``) both take."""
+    return dict(app=app, status=status, type=record_type, since=check_time(since, "since"), before=check_time(before, "before"))
+
+
+def build_filter(query: dict) -> str:
+    """The PocketBase filter of a fleet question (a ``fleet_query``); every value quoted, nothing pasted."""
+    terms = [f"{field}={pb_quote(query[key])}" for field, key in (("nsapp", "app"), ("status", "status"), ("type", "type"))
+             if query[key]]
+    if query["since"]:
+        terms.append(f"created>={pb_quote(query['since'])}")
+    if query["before"]:
+        terms.append(f"created<{pb_quote(query['before'])}")
     return " && ".join(f"({term})" for term in terms)
 
 

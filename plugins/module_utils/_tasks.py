@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id, shown
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient, check_url
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id, check_url, shown
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import (
     RecordNotFound,
     TelemetryError,
@@ -29,8 +29,8 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._fleet
     Aggregator,
     aggregate,
     build_filter,
-    check_time,
     finish,
+    fleet_query,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import (
     deliver_event,
@@ -95,7 +95,7 @@ def delivery_problem(ctx: TaskContext, params: dict, error: TelemetryError, resu
 
 
 def _client(params: dict) -> TelemetryClient:
-    """The client of this task; its time budget starts now."""
+    """The client of this task; its time budget starts at its first request, after the host's part."""
     return TelemetryClient(url=params["url"], collection=params["collection"], timeout=params["timeout"],
                            retries=params["retries"], validate_certs=params["validate_certs"],
                            ca_path=params["ca_path"], token=params.get("token"))
@@ -126,7 +126,6 @@ def run_report(params: dict, ctx: TaskContext) -> dict:
     if refused:
         return refused
 
-    client.renew_budget()  # the host step for consent and version, if any, is not the network's time
     try:
         record_id, changed = ensure_created(client, payload, ctx.check_mode)
     except TelemetryError as error:
@@ -167,7 +166,6 @@ def run_update(params: dict, ctx: TaskContext) -> dict:
     if create_waiting:
         # The record is not created yet: the finish waits behind its create, so a flush keeps their order.
         return delivery_problem(ctx, params, TelemetryError("the create of this attempt is still in the spool"), result, spool, event)
-    client.renew_budget()  # the host step for consent, if any, is not the network's time
     try:
         outcome = ensure_finished(client, params["random_id"], params["record_id"], wanted, params["force"], ctx.check_mode)
     except RecordNotFound as error:
@@ -204,7 +202,6 @@ def run_flush(params: dict, ctx: TaskContext) -> dict:
     if ctx.check_mode:
         return dict(result, changed=bool(waiting), delivered=len(waiting), msg=f"{len(waiting)} events would be delivered")
 
-    client.renew_budget()  # the host step for consent, if any, is not the network's time
     try:
         outcome = spool.flush(client, deliver_event, kept_for)
     except TelemetryValueError as error:
@@ -242,11 +239,10 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
     # a log of a fleet question must not hand them out unless the user asks for them.
     hidden = () if params.get("include_ids") else RECORD_KEYS
     result = dict(changed=False, count=0, records=[], aggregates=aggregate([]), source=None)
-    query = dict(app=params["app"], status=params["status"], type=params["type"], since=params["since"], before=params["before"])
     try:
         client = _client(params)
-        result["filter"] = build_filter(query["app"], query["status"], query["type"], query["since"], query["before"])
-        query.update(since=check_time(query["since"], "since"), before=check_time(query["before"], "before"))
+        query = fleet_query(params["app"], params["status"], params["type"], params["since"], params["before"])
+        result["filter"] = build_filter(query)
         refused = _without_consent(ctx, result)
     except TelemetryValueError as error:
         return bad_input(error, result)

@@ -58,7 +58,7 @@ option:
   description: The option whose value is bad.
   returned: when RV(error_kind=bad_input)
   type: str
-  sample: random_id
+  sample: diagnostics_file
 consent:
   description: Whether the operator opted in.
   returned: always

@@ -81,7 +81,7 @@ option:
   description: The option whose value is bad.
   returned: when RV(error_kind=bad_input)
   type: str
-  sample: random_id
+  sample: spool_dir
 delivered:
   description: How many events were delivered (or, in check mode, would be delivered).
   returned: always

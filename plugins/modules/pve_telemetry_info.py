@@ -102,11 +102,10 @@ error_kind:
   description:
     - What kind of failure ended the task, for playbooks that go on after it (the C(provision) role warns with it).
     - V(bad_input) for an option value that cannot be sent (see RV(option)), V(missing_library) when C(requests) is
-      missing where the request leaves from, V(delivery) for a delivery problem with O(fail_on_error=true),
-      V(unauthorized) when the backend refuses the question (a missing, wrong, expired or revoked token on a
-      guarded collection); an unauthorized read always fails, since its empty answer is not an empty fleet.
+      missing where the request leaves from, V(delivery) for a delivery problem with O(fail_on_error=true).
     - V(unauthorized) when the backend refused the question (HTTP 401 or 403), that is no token on a guarded
-      collection, or a token that is not a live superuser token.
+      collection, or a token that is garbage, expired, revoked or not a superuser's. An unauthorized read always
+      fails, whatever O(fail_on_error) says, since its empty answer is not an empty fleet.
   returned: when the task failed
   type: str
   sample: bad_input
@@ -114,7 +113,7 @@ option:
   description: The option whose value is bad.
   returned: when RV(error_kind=bad_input)
   type: str
-  sample: random_id
+  sample: since
 count:
   description: How many records match.
   returned: always

@@ -5,10 +5,13 @@
 
 """A telemetry task run by an action plugin on the controller. PRIVATE to this collection.
 
-With O(delivery=controller) (the default) the request leaves from the controller,
-through the same ``_tasks`` functions the modules call, and only what belongs to
-the host is read there (``_controller``). With O(delivery=host) the module itself
-runs on the managed host, and checks its options there, as it always did.
+With O(delivery=controller) (the default of the argument spec) the request leaves
+from the controller, through the same ``_tasks`` functions the modules call, and
+only what belongs to the host is read there (``_controller``). With
+O(delivery=host) the module itself runs on the managed host, and checks its
+options there, as it always did. Every task with a O(delivery) option honours it
+(report, update, flush, info); only pve_telemetry_consent, which has none, always
+runs here.
 
 Everything is imported when the plugin is: Ansible loads an action plugin's class
 in its main process before it forks a worker per task, so the workers inherit
@@ -24,7 +27,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import DELIVERY_CONTROLLER, DELIVERY_HOST
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import DELIVERY_HOST, delivery_argument_spec
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import HAS_REQUESTS
 from ansible_collections.community_scripts.telemetry.plugins.plugin_utils._controller import ControllerContext
 
@@ -34,7 +37,7 @@ class TelemetryAction(ActionBase):
 
     ARGUMENT_SPEC = None  # a function returning the module's argument spec (module_utils/_argspec.py)
     RUN = None  # the task (module_utils/_tasks.py)
-    CONTROLLER_ONLY = False  # True when the task never runs as a module on the host (info, consent)
+    CONTROLLER_ONLY = False  # True when the task never runs as a module on the host (consent: it has no delivery)
     NEEDS_REQUESTS = True  # False when the task sends nothing (consent)
 
     _supports_check_mode = True
@@ -43,7 +46,7 @@ class TelemetryAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        if self._task.args.get("delivery", DELIVERY_CONTROLLER) == DELIVERY_HOST and not self.CONTROLLER_ONLY:
+        if self._task.args.get("delivery", delivery_argument_spec()["delivery"]["default"]) == DELIVERY_HOST and not self.CONTROLLER_ONLY:
             # The module checks its options on the host, as it always did.
             result.update(self._execute_module(module_name=self._task.resolved_action, module_args=self._task.args,
                                                task_vars=task_vars))

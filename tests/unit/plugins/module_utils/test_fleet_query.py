@@ -14,6 +14,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._fleet
     aggregate,
     build_filter,
     finish,
+    fleet_query,
     percentiles,
 )
 
@@ -107,13 +108,21 @@ def test_the_servers_parts_and_the_aggregators_give_the_same_aggregates():
 
 
 def test_filter_quotes_every_value():
-    assert build_filter(app="it's", status="failed", record_type="vm", since="2026-11-01", before="2026-11-02T10:00:00Z") == (
+    query = fleet_query(app="it's", status="failed", record_type="vm", since="2026-11-01", before="2026-11-02T10:00:00Z")
+    assert build_filter(query) == (
         "(nsapp='it\\'s') && (status='failed') && (type='vm') && (created>='2026-11-01') && (created<'2026-11-02 10:00:00')")
-    assert build_filter() == ""
+    assert build_filter(fleet_query()) == ""
 
 
-@pytest.mark.parametrize("since", ["yesterday", "2026-13", "2026-11-01' || 1=1 || '"])
-def test_times_are_checked(since):
+def test_the_query_carries_its_times_as_pocketbase_stores_them():
+    """The filter and the server's aggregates route get the same, checked, times."""
+    assert fleet_query(since=" 2026-11-01T10:00Z", before="2026-11-02") == dict(
+        app=None, status=None, type=None, since="2026-11-01 10:00", before="2026-11-02")
+
+
+@pytest.mark.parametrize("option", ["since", "before"])
+@pytest.mark.parametrize("value", ["yesterday", "2026-13", "2026-11-01' || 1=1 || '"])
+def test_times_are_checked(option, value):
     with pytest.raises(TelemetryValueError) as caught:
-        build_filter(since=since)
-    assert caught.value.option == "since"
+        fleet_query(**{option: value})
+    assert caught.value.option == option

@@ -13,14 +13,15 @@ import uuid
 
 import pytest
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import (
-    TelemetryClient,
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import (
     check_collection,
+    check_random_id,
+    check_record_id,
     check_timeout,
     check_url,
     redact_url,
 )
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import consent_refusal
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_create_body, build_finish_body

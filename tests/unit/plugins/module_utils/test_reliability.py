@@ -133,6 +133,39 @@ def test_an_answer_trickling_one_byte_at_a_time_is_cut_off(proxy):
     assert time.monotonic() - started <= client.budget + SLACK
 
 
+def test_the_budget_starts_at_the_first_request(proxy):
+    """What the caller does before its first request (the host's consent and version, the spool) is not network time."""
+    client = client_for(proxy, timeout=0.3, retries=0)
+    time.sleep(client.budget + 0.3)  # the caller's own work, longer than the whole budget
+    assert client.remaining() == client.budget
+    assert client.find(str(uuid.uuid4())) is None
+    assert outcomes(proxy) == ["forward"]
+
+
+def test_once_started_the_budget_covers_every_later_request(proxy):
+    proxy.queue([{"action": "hang"}])
+    client = client_for(proxy, timeout=0.5, retries=0)
+    with pytest.raises(TelemetryError):
+        client.find(str(uuid.uuid4()))  # spends the whole budget
+    started = time.monotonic()
+    with pytest.raises(TelemetryError) as caught:
+        client.find(str(uuid.uuid4()))
+    assert "no time left" in str(caught.value)
+    assert time.monotonic() - started < 0.1
+    assert outcomes(proxy) == ["hang"]  # the second request never left
+
+
+def test_renew_budget_gives_the_next_request_a_whole_budget(proxy):
+    proxy.queue([{"action": "hang"}])
+    client = client_for(proxy, timeout=0.5, retries=0)
+    with pytest.raises(TelemetryError):
+        client.find(str(uuid.uuid4()))
+    client.renew_budget()
+    assert client.remaining() == client.budget
+    assert client.find(str(uuid.uuid4())) is None
+    assert outcomes(proxy) == ["hang", "forward"]
+
+
 def test_a_create_that_was_written_but_answered_500_is_found_not_duplicated(proxy, pocketbase_url):
     proxy.queue([{"action": "after", "status": 500, "method": "POST"}])
     payload = new_payload()
