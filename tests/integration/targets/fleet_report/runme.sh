@@ -18,7 +18,7 @@ python=$(command -v python)
 pocketbase=$(dirname "$("$python" -c 'import sys; print(sys.executable)')")/pocketbase  # beside the real interpreter, as setup_pocketbase has it
 root=$(echo "$ANSIBLE_COLLECTIONS_PATH" | cut -d: -f1)/ansible_collections/community_scripts/telemetry
 shots=$root/tests/output/fleet_report
-chromium=$(bash "$root/scripts/install-browser.sh")
+chromium=$(bash "$root/scripts/install-debian.sh" chromium)
 mkdir -p "$shots"
 
 local_play() {  # a playbook on this machine alone
