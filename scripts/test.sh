@@ -61,7 +61,7 @@ stage "contract: tests/unit/fixtures/contract-exit-codes.yml, the project's stat
 # contract the maintainers keep beside their checkout (not part of this repository), where there is one.
 contract=${CONTRACT_EXIT_CODES:-$REPO_ROOT/../shared/spec/exit-codes.yml}
 if [ -f "$contract" ]; then
-  ok "$(python - tests/unit/fixtures/contract-exit-codes.yml "$contract" <<'PY'
+  compared=$(python - tests/unit/fixtures/contract-exit-codes.yml "$contract" <<'PY'
 import sys
 import yaml
 ours, theirs = (yaml.safe_load(open(path, encoding="utf-8")) for path in sys.argv[1:])
@@ -70,13 +70,15 @@ if differ or ours["unknown"] != theirs["unknown"]:
     sys.exit(f"the snapshot and {sys.argv[2]} differ: codes {differ}, unknown {ours['unknown']!r} / {theirs['unknown']!r}")
 print(f"the snapshot's {len(ours['codes'])} codes and its unknown text are those of {sys.argv[2]}")
 PY
-)"
+)
+  ok "$compared"
 else
   ok "nothing to compare the snapshot with: no $contract (CONTRACT_EXIT_CODES names another copy); the unit tests check the code against the snapshot"
 fi
 
 stage "the file map: docs/files.md against git ls-files"
-ok "$(python scripts/check_file_map.py docs/files.md)"
+mapped=$(python scripts/check_file_map.py docs/files.md)
+ok "$mapped"
 
 stage "changelog lint"
 antsibull-changelog lint
@@ -90,7 +92,7 @@ stage "ansible-test units (Python $PY)"
 units_log=$(mktemp)
 ansible-test units --local --requirements --python "$PY" --color no 2>&1 | tee "$units_log"
 grep -Eq "^=+ [0-9]+ passed" "$units_log" || { echo "FAILED: no unit test ran"; exit 1; }
-ok "units: $(grep -Eo "^=+ [0-9]+ passed" "$units_log" | grep -Eo "[0-9]+" | paste -sd+) passed"
+ok "units: $(grep -Eo "^=+ [0-9]+ passed" "$units_log" | grep -Eo "[0-9]+" | paste -sd+ -) passed"
 
 if $fast; then
   echo
