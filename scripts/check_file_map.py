@@ -47,7 +47,7 @@ def main(argv):
             problems.append(f"{name} is in git ls-files, and no row of {argv[1]} names it or a directory above it")
     if problems:
         print("\n".join(problems), file=sys.stderr)
-        sys.exit(f"FAILED: {argv[1]} and git ls-files disagree ({len(problems)} lines above)")
+        sys.exit(f"FAILED: {argv[1]} and git ls-files disagree ({len(problems)} {'line' if len(problems) == 1 else 'lines'} above)")
     print(f"{argv[1]}: its {len(named)} paths are all in git ls-files, and name all of its {len(files)} files")
 
 

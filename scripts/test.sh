@@ -5,7 +5,7 @@
 #   the file map (docs/files.md), the changelog lint, ansible-test sanity, unit tests, integration tests
 #   (ansible-playbook against a real PocketBase), and scripts/check.sh (shellcheck, ansible-lint, antsibull-docs,
 #   galaxy-importer, ansible-builder, and sanity + units on ansible-core 2.17 and 2.21).
-#   scripts/test.sh --fast   stops after the unit tests (a few minutes): no integration tests, no scripts/check.sh.
+#   scripts/test.sh --fast   stops after the unit tests (about 5 minutes): no integration tests, no scripts/check.sh.
 # ansible-test runs on .venv's Python (TEST_PYTHON_VERSION=X.Y overrides it).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
