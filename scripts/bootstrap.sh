@@ -5,7 +5,7 @@
 #   - a copy of the collection at build/ansible_collections/community_scripts/telemetry,
 #     where ansible-test needs it (a symlink is not enough).
 # Source it: it exports VENV, COLLECTION_DIR and COLLECTIONS_ROOT, puts .venv/bin on PATH, and
-# defines find_python and pick_python for the scripts that source it.
+# defines find_python and pick_python (scripts/pythons.sh) for the scripts that source it.
 # .venv is made with $PYTHON if set, else with the newest python3.X (X >= 11) on PATH.
 # BOOTSTRAP_COLLECTIONS_ROOT, if set, puts the copy there instead of build/ (test.sh gives check.sh
 # its own, build/check, so that the two can run at once).
@@ -17,39 +17,9 @@ VENV=${VENV:-$REPO_ROOT/.venv}
 COLLECTIONS_ROOT=${BOOTSTRAP_COLLECTIONS_ROOT:-$REPO_ROOT/build}
 COLLECTION_DIR=$COLLECTIONS_ROOT/ansible_collections/community_scripts/telemetry
 
-# Interpreters are printed as the real executable, not a pyenv shim (ansible-test drops
-# PYENV_VERSION) nor a venv's link (a venv is made from the base interpreter).
-real_python='import sys; print(getattr(sys, "_base_executable", None) or sys.executable)'
-
-# find_python X.Y: the newest Python X.Y in pyenv's versions directory if it has one, else
-# pythonX.Y on PATH. Prints nothing and fails if neither runs as Python X.Y.
-find_python() {
-  local version=$1 candidate
-  for candidate in \
-      "$(printf '%s\n' "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$version".*/bin/python"$version" | sort -V | tail -1)" \
-      "$(command -v "python$version" || true)"; do
-    [ -n "$candidate" ] && [ -x "$candidate" ] || continue
-    "$candidate" -c "import sys; assert '%d.%d' % sys.version_info[:2] == '$version'; $real_python" 2>/dev/null && return 0
-  done
-  return 1
-}
-
-# pick_python: $PYTHON if set, else the newest python3.X (X >= 11) on PATH that runs
-# (a pyenv shim for a version pyenv has not selected does not). Fails with a message if none.
-pick_python() {
-  local minor
-  if [ -n "${PYTHON:-}" ]; then
-    "$PYTHON" -c "import sys; assert sys.version_info >= (3, 11); $real_python" 2>/dev/null && return 0
-    echo "bootstrap: PYTHON=$PYTHON does not run, or is older than Python 3.11" >&2
-    return 1
-  fi
-  for minor in $({ compgen -c python3. || true; } | sed -n 's/^python3\.\([0-9][0-9]*\)$/\1/p' | sort -nru); do
-    [ "$minor" -ge 11 ] || break
-    "python3.$minor" -c "$real_python" 2>/dev/null && return 0
-  done
-  echo "bootstrap: no Python 3.11 or newer on PATH (looked for python3.11, python3.12, ...); install one, or set PYTHON" >&2
-  return 1
-}
+# find_python and pick_python (scripts/pythons.sh, which only looks).
+# shellcheck source=scripts/pythons.sh
+source "$REPO_ROOT/scripts/pythons.sh"
 
 # ansible-test bootstraps pip in each venv it makes with a get-pip script it downloads
 # from a host this network does not reach; this stand-in uses ensurepip instead.

@@ -16,7 +16,8 @@ out=${OUTPUT_DIR:?}
 python=$(command -v python)
 pocketbase=$(dirname "$("$python" -c 'import sys; print(sys.executable)')")/pocketbase  # beside the real interpreter, as setup_pocketbase has it
 root=$(echo "$ANSIBLE_COLLECTIONS_PATH" | cut -d: -f1)/ansible_collections/community_scripts/telemetry
-export PYTHONPATH=$(echo "$ANSIBLE_COLLECTIONS_PATH" | cut -d: -f1)${PYTHONPATH:+:$PYTHONPATH}
+PYTHONPATH=$(echo "$ANSIBLE_COLLECTIONS_PATH" | cut -d: -f1)${PYTHONPATH:+:$PYTHONPATH}
+export PYTHONPATH
 
 local_play() {  # a playbook on this machine alone
   ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$python" "$@"

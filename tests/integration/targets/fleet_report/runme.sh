@@ -18,7 +18,7 @@ python=$(command -v python)
 pocketbase=$(dirname "$("$python" -c 'import sys; print(sys.executable)')")/pocketbase  # beside the real interpreter, as setup_pocketbase has it
 root=$(echo "$ANSIBLE_COLLECTIONS_PATH" | cut -d: -f1)/ansible_collections/community_scripts/telemetry
 shots=$root/tests/output/fleet_report
-chromium=$(bash "$root/scripts/install-browser.sh")
+chromium=$(bash "$root/scripts/install-debian.sh" chromium)
 mkdir -p "$shots"
 
 local_play() {  # a playbook on this machine alone
@@ -39,6 +39,7 @@ expect_refused() {  # expect_refused WHAT [extra args]: the report fails, says w
   local what=$1 rc=0
   shift
   report "$out/refused.html" "$@" >"$out/refused.log" 2>&1 || rc=$?
+  echo "=== expected to fail: the report of $what; its output (a refusal that names the reason) follows"
   cat "$out/refused.log"
   [ "$rc" -ne 0 ] || { echo "FAIL: the report of $what succeeded"; exit 1; }
   [ ! -e "$out/refused.html" ] || { echo "FAIL: the report of $what wrote a page"; exit 1; }

@@ -41,6 +41,7 @@ all:
     bare: {ansible_connection: local, ansible_python_interpreter: $out/bare/bin/python}
     localhost: {ansible_connection: local, ansible_python_interpreter: $python}
 YAML
+echo "=== expected below: two warnings, 'Telemetry of bare-host on bare was not sent' and 'Telemetry of bad-url on localhost was not sent'"
 ANSIBLE_VERBOSITY=0 ansible-playbook -i "$out/delivery-inventory.yml" delivery.yml -e "@$out/backend.json" -e "out=$out" 2>&1 \
   | tee "$out/delivery.log"
 "$python" - "$out/delivery.log" <<'PY'
@@ -56,6 +57,7 @@ PY
 
 # The telemetry backend goes down: provisioning still succeeds; the next run flushes what was kept.
 local_play "$backend" -e "@$out/backend.json" -e "backend_state=stopped out=$out"
+echo "=== expected below: warnings that telemetry was not delivered (the backend is stopped) and went to the spool"
 local_play down.yml -e "@$out/backend.json" -e "out=$out phase=down"
 local_play "$backend" -e "@$out/backend.json" -e "backend_state=started out=$out"
 local_play down.yml -e "@$out/backend.json" -e "out=$out phase=up"

@@ -14,7 +14,11 @@ port=$("$python" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)
 home=$out/telemetry-server
 vars=(-e "out=$out" -e "server_home=$home" -e "server_port=$port")
 hardened_home=$out/hardened
-trap 'for h in "$home" "$hardened_home"; do kill -TERM "$(cat "$h/server.pid")" 2>/dev/null || true; done' EXIT
+stop_servers() {
+  local server_home
+  for server_home in "$home" "$hardened_home"; do kill -TERM "$(cat "$server_home/server.pid")" 2>/dev/null || true; done
+}
+trap stop_servers EXIT
 
 play() {  # a playbook on this machine alone
   ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$python" "${vars[@]}" "$@"

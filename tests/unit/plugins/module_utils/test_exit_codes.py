@@ -15,7 +15,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._exit_
     explain_exit_code,
 )
 
-# A snapshot of the contract's exit-codes.yml; scripts/test.sh checks it against the contract itself.
+# The project's statement of the contract's exit codes, with where each part comes from (see its header).
 CONTRACT = yaml.safe_load((Path(__file__).parents[2] / "fixtures" / "contract-exit-codes.yml").read_text(encoding="utf-8"))
 
 
