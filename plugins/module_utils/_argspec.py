@@ -122,6 +122,8 @@ def info_argument_spec() -> dict:
     return _module_spec(
         consent_argument_spec(), connection_argument_spec(), delivery_argument_spec(),
         token=dict(type="str", no_log=True, fallback=(env_fallback, ["PVE_TELEMETRY_TOKEN"])),
+        email=dict(type="str", fallback=(env_fallback, ["PVE_TELEMETRY_EMAIL"])),
+        password=dict(type="str", no_log=True, fallback=(env_fallback, ["PVE_TELEMETRY_PASSWORD"])),
         app=dict(type="str"),
         status=dict(type="str", choices=list(STATUSES)),
         type=dict(type="str", choices=list(TYPES)),

@@ -68,6 +68,7 @@ BACKOFF_BASE = 0.5
 PAGE_SIZE = 500
 # The route of pocketbase/pb_hooks/telemetry.pb.js: the aggregates computed by the server.
 AGGREGATES_PATH = "/api/telemetry/aggregates"
+SIGN_IN_PATH = "/api/collections/_superusers/auth-with-password"
 
 
 def pb_quote(value: str) -> str:
@@ -218,6 +219,16 @@ class TelemetryClient:
         if not isinstance(items, list) or not all(isinstance(item, dict) and "id" in item for item in items):
             raise TelemetryError(f"GET {self.records_url}: malformed answer, no list of records")
         return items
+
+    def sign_in(self, email: str, password: str) -> None:
+        """Sign in as a superuser; the client then sends the token it got. A refusal raises TelemetryError
+        (PocketBase answers 400 for a wrong email or password, 429 when its limiter holds back guesses)."""
+        self.renew_budget()
+        answer = self._request("POST", f"{self.url}{SIGN_IN_PATH}", None, json={"identity": email, "password": password})
+        token = answer.get("token")
+        if not isinstance(token, str) or not token:
+            raise TelemetryError(f"POST {self.url}{SIGN_IN_PATH}: malformed answer, no token")
+        self.session.headers["Authorization"] = token
 
     def check_superuser_token(self) -> None:
         """Raise TelemetryError (status 401 or 403) unless this client's token is a live superuser token.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
+from datetime import datetime, timedelta, timezone
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import pb_quote
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
@@ -26,15 +27,26 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._recor
 RECENT_FAILURES = 20
 
 _TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
+# A window back from now: 30m, 12h, 7d, 4w.
+_RELATIVE_RE = re.compile(r"([0-9]{1,6})\s*([mhdw])")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-def check_time(value: str | None, option: str) -> str | None:
-    """A time as PocketBase stores it (UTC): ``2026-11-01`` or ``2026-11-01 10:00[:00]``."""
+def check_time(value: str | None, option: str, now: datetime | None = None) -> str | None:
+    """A time as PocketBase stores it (UTC): ``2026-11-01`` or ``2026-11-01 10:00[:00]``, or a window back from
+    now (``30m``, ``12h``, ``7d``, ``4w``), which is written as the UTC time it names."""
     if value is None:
         return None
-    value = value.strip().replace("T", " ").rstrip("Z")
+    value = value.strip()
+    relative = _RELATIVE_RE.fullmatch(value.lower())
+    if relative:
+        amount, unit = int(relative.group(1)), _UNITS[relative.group(2)]
+        start = (now or datetime.now(timezone.utc)) - timedelta(**{unit: amount})
+        return start.strftime("%Y-%m-%d %H:%M:%S")
+    value = value.replace("T", " ").rstrip("Z")
     if not _TIME_RE.match(value):
-        raise TelemetryValueError(option, f"must be a UTC date or time such as 2026-11-01 or 2026-11-01 10:00:00, got {value!r}")
+        raise TelemetryValueError(option, "must be a UTC date or time such as 2026-11-01 or 2026-11-01 10:00:00, or a "
+                                          f"window back from now such as 30m, 12h, 7d or 4w, got {value!r}")
     return value
 
 

@@ -239,17 +239,21 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
     # a log of a fleet question must not hand them out unless the user asks for them.
     hidden = () if params.get("include_ids") else RECORD_KEYS
     result = dict(changed=False, count=0, records=[], aggregates=aggregate([]), source=None)
+    signs_in = bool(params.get("email") or params.get("password"))
     try:
         client = _client(params)
         query = fleet_query(params["app"], params["status"], params["type"], params["since"], params["before"])
         result["filter"] = build_filter(query)
+        _check_credentials(params)
         refused = _without_consent(ctx, result)
     except TelemetryValueError as error:
         return bad_input(error, result)
     if refused:
         return refused
     try:
-        if params.get("token"):
+        if signs_in:
+            client.sign_in(params["email"], params["password"])
+        elif params.get("token"):
             client.check_superuser_token()
         parts = client.aggregates(query)
         records = []
@@ -275,13 +279,35 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
                     aggregator.add(record)
             parts = aggregator.parts()
     except TelemetryError as error:
+        if signs_in and error.status in (400, 401, 403, 429):
+            return dict(result, failed=True, http_status=error.status, error_kind="unauthorized",
+                        msg=f"sign-in as {params['email']} refused: "
+                            f"{'wrong email or password' if error.status == 400 else error}")
         if error.status in (401, 403):
             return unauthorized(error, result, bool(params.get("token")))
-        return delivery_problem(ctx, params, error, result)
-    if source == "records" and not parts["total"] and not params.get("token"):
+        return unanswered(error, result)
+    if source == "records" and not parts["total"] and not (params.get("token") or signs_in):
         ctx.warn("no records answered this anonymous fleet question: on a guarded collection anonymous callers see "
                  "none, so give a superuser token if the collection is guarded")
     return dict(result, count=parts["total"], records=records, aggregates=finish(parts, top), source=source)
+
+
+def _check_credentials(params: dict) -> None:
+    """A sign-in needs both email and password, and is one way to be a superuser: the token is the other."""
+    if bool(params.get("email")) != bool(params.get("password")):
+        missing = "password" if params.get("email") else "email"
+        raise TelemetryValueError(missing, "is needed too: email and password sign in together")
+    if params.get("email") and params.get("token"):
+        raise TelemetryValueError("token", "give either token or email and password, not both")
+
+
+def unanswered(error: TelemetryError, result: dict) -> dict:
+    """A fleet question the backend did not answer (unreachable, too slow, an HTTP error) always fails: an
+    empty answer would read as an empty fleet. fail_on_error and the spool are for writes, not reads."""
+    kind = "timeout" if "no answer within" in str(error) or "no time left" in str(error) else (
+        "http_status" if error.status else "unreachable")
+    return dict(result, failed=True, http_status=error.status, error_kind=kind,
+                msg=f"the fleet question could not be answered, refusing to report an empty fleet: {error}")
 
 
 def unauthorized(error: TelemetryError, result: dict, with_token: bool) -> dict:

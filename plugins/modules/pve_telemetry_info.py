@@ -19,14 +19,18 @@ description:
     Elsewhere, for example on the public backend, the module reads every matching record, oldest first, with
     keyset paging, and counts as it reads, keeping no more records than it returns (RV(source=records)). Both ways
     give the same aggregates.
-  - Works anonymously on an C(open) collection, and with a superuser O(token) on a C(guarded) one
-    (see the C(community_scripts.telemetry.telemetry_server) role).
+  - Works anonymously on an C(open) collection. On a C(guarded) one (see the
+    C(community_scripts.telemetry.telemetry_server) role) it needs a superuser: give O(email) and O(password)
+    (the module signs in, as the fleet report does), or a superuser O(token) you already have.
   - An unauthorized read is never answered as an empty fleet. PocketBase answers a guarded list with an empty
     list, so O(token) is checked first, on a superuser-only endpoint, and the task fails (RV(error_kind=unauthorized),
     whatever O(fail_on_error) says) when it is garbage, expired, revoked or not a superuser's. Without a token, it
     fails when the backend's aggregates route says the collection is guarded. A backend without the hooks cannot
     tell; an anonymous question that finds no record then warns that a guarded collection shows anonymous callers nothing.
   - Only reads. The aggregates request and each page of records get the time budget described in O(timeout).
+  - A question the backend does not answer (unreachable, no answer in time, an HTTP error) fails the task, whatever
+    O(fail_on_error) says, since an empty answer would read as an empty fleet. O(fail_on_error) and the spool are
+    for writes.
   - Asked from the controller by default, which needs the C(requests) library (see O(delivery)).
 author:
   - Community Scripts telemetry maintainers (@community-scripts)
@@ -45,9 +49,25 @@ notes:
 options:
   token:
     description:
-      - A PocketBase superuser token, sent as the C(Authorization) header. Needed on a C(guarded) collection.
+      - A PocketBase superuser token, sent as the C(Authorization) header. One way to read a C(guarded) collection;
+        O(email) and O(password) are the other, and the simpler one (a token expires, and a new superuser password
+        revokes it).
       - If not set, the value of the E(PVE_TELEMETRY_TOKEN) environment variable is used.
+      - Mutually exclusive with O(email).
     type: str
+  email:
+    description:
+      - The email of a PocketBase superuser; with O(password), the module signs in before it asks, and uses the
+        token it gets. Needed on a C(guarded) collection unless O(token) is given.
+      - If not set, the value of the E(PVE_TELEMETRY_EMAIL) environment variable is used.
+    type: str
+    version_added: 0.4.0
+  password:
+    description:
+      - The superuser's password, with O(email). Never shown, at any verbosity.
+      - If not set, the value of the E(PVE_TELEMETRY_PASSWORD) environment variable is used.
+    type: str
+    version_added: 0.4.0
   app:
     description: Only records of this application (C(nsapp)).
     type: str
@@ -60,10 +80,13 @@ options:
     type: str
     choices: [lxc, vm, addon, pve]
   since:
-    description: Only records created at or after this UTC time, for example V(2026-11-01) or V(2026-11-01 10:00:00).
+    description:
+      - Only records created at or after this UTC time, for example V(2026-11-01) or V(2026-11-01 10:00:00).
+      - Or a window back from now, in minutes, hours, days or weeks, for example V(30m), V(12h), V(7d) or V(4w).
     type: str
   before:
-    description: Only records created before this UTC time.
+    description:
+      - Only records created before this UTC time, written as for O(since); V(1d) means before a day ago.
     type: str
   limit:
     description: How many of the matching records to return in RV(records), oldest first; the aggregates cover all of them.
@@ -85,12 +108,19 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Which apps fail, and with which exit codes, this month
+- name: Which apps fail, and with which exit codes, in the last 7 days
+  community_scripts.telemetry.pve_telemetry_info:
+    url: http://127.0.0.1:8090
+    email: admin@example.com
+    password: "{{ vault_pocketbase_admin_password }}"
+    since: 7d
+  register: fleet
+
+- name: The same with a superuser token, since a given day
   community_scripts.telemetry.pve_telemetry_info:
     url: http://127.0.0.1:8090
     token: "{{ pocketbase_superuser_token }}"
     since: "2026-11-01"
-  register: fleet
 
 - name: Say it
   ansible.builtin.debug:
@@ -102,13 +132,21 @@ error_kind:
   description:
     - What kind of failure ended the task, for playbooks that go on after it (the C(provision) role warns with it).
     - V(bad_input) for an option value that cannot be sent (see RV(option)), V(missing_library) when C(requests) is
-      missing where the request leaves from, V(delivery) for a delivery problem with O(fail_on_error=true).
+      missing where the request leaves from.
     - V(unauthorized) when the backend refused the question (HTTP 401 or 403), that is no token on a guarded
-      collection, or a token that is garbage, expired, revoked or not a superuser's. An unauthorized read always
-      fails, whatever O(fail_on_error) says, since its empty answer is not an empty fleet.
+      collection, or a token that is garbage, expired, revoked or not a superuser's, or when the sign-in with
+      O(email) and O(password) was refused (wrong email or password, or too many guesses). An unauthorized read
+      always fails, whatever O(fail_on_error) says, since its empty answer is not an empty fleet.
+    - V(unreachable), V(timeout) or V(http_status) when the backend did not answer the question: it cannot be
+      reached, it did not answer within the time budget, or it answered with an HTTP error (see RV(http_status)).
   returned: when the task failed
   type: str
   sample: bad_input
+http_status:
+  description: The HTTP status of the backend's refusal or error; V(null) when it gave none (unreachable, timeout).
+  returned: when the backend refused or did not answer the question
+  type: int
+  sample: 503
 option:
   description: The option whose value is bad.
   returned: when RV(error_kind=bad_input)

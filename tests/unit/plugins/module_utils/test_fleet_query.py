@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime, timezone
 
 import pytest
 
@@ -13,6 +14,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._fleet
     Aggregator,
     aggregate,
     build_filter,
+    check_time,
     finish,
     fleet_query,
     percentiles,
@@ -126,3 +128,19 @@ def test_times_are_checked(option, value):
     with pytest.raises(TelemetryValueError) as caught:
         fleet_query(**{option: value})
     assert caught.value.option == option
+
+
+@pytest.mark.parametrize("window, expected", [
+    ("30m", "2026-12-02 11:30:00"), ("12h", "2026-12-01 12:00:00"), ("7d", "2026-11-25 12:00:00"),
+    ("4w", "2026-11-04 12:00:00"), (" 7D ", "2026-11-25 12:00:00"),
+])
+def test_a_window_back_from_now(window, expected):
+    now = datetime(2026, 12, 2, 12, 0, 0, tzinfo=timezone.utc)
+    assert check_time(window, "since", now=now) == expected
+
+
+@pytest.mark.parametrize("value", ["7", "7y", "-7d", "7 days", "d7", "1234567d"])
+def test_a_window_that_is_not_one_names_the_option(value):
+    with pytest.raises(TelemetryValueError) as error:
+        check_time(value, "before")
+    assert error.value.option == "before" and "7d" in str(error.value)
