@@ -20,7 +20,7 @@ description:
     keyset paging, and counts as it reads, keeping no more records than it returns (RV(source=records)). Both ways
     give the same aggregates.
   - Works anonymously on an C(open) collection. On a C(guarded) one (see the
-    C(community_scripts.telemetry.telemetry_server) role) it needs a superuser: give O(email) and O(password)
+    C(community_scripts.telemetry.telemetry_server) role) it needs a superuser. Give O(email) and O(password)
     (the module signs in, as the fleet report does), or a superuser O(token) you already have.
   - An unauthorized read is never answered as an empty fleet. PocketBase answers a guarded list with an empty
     list, so O(token) is checked first, on a superuser-only endpoint, and the task fails (RV(error_kind=unauthorized),
@@ -137,8 +137,8 @@ error_kind:
       collection, or a token that is garbage, expired, revoked or not a superuser's, or when the sign-in with
       O(email) and O(password) was refused (wrong email or password, or too many guesses). An unauthorized read
       always fails, whatever O(fail_on_error) says, since its empty answer is not an empty fleet.
-    - V(unreachable), V(timeout) or V(http_status) when the backend did not answer the question: it cannot be
-      reached, it did not answer within the time budget, or it answered with an HTTP error (see RV(http_status)).
+    - V(unreachable), V(timeout) or V(http_status) when the backend did not answer the question, that is it cannot
+      be reached, it did not answer within the time budget, or it answered with an HTTP error (see RV(http_status)).
   returned: when the task failed
   type: str
   sample: bad_input
