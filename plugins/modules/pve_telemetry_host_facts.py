@@ -17,8 +17,8 @@ description:
     (O(community_scripts.telemetry.pve_telemetry_report#module:delivery=controller), the default) and need
     the consent file (O(community_scripts.telemetry.pve_telemetry_report#module:diagnostics=auto)) or the version,
     at most once per host and run. They keep what it answered as the host fact C(pve_telemetry_host), sealed for that
-    run only, and check the answer: one that is not what this module returns counts as no consent.
-  - Run it yourself to see what a host says. What it returns is not consent for the telemetry tasks: they read
+    run only, and check the answer. One that is not what this module returns counts as no consent.
+  - Run it yourself to see what a host says. What it returns is not consent for the telemetry tasks, which read
     the host themselves.
 author:
   - Community Scripts telemetry maintainers (@community-scripts)
