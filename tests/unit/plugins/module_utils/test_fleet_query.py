@@ -131,7 +131,7 @@ def test_times_are_checked(option, value):
 
 
 @pytest.mark.parametrize("window, expected", [
-    ("30m", "2026-12-02 11:30:00"), ("12h", "2026-12-01 12:00:00"), ("7d", "2026-11-25 12:00:00"),
+    ("30m", "2026-12-02 11:30:00"), ("12h", "2026-12-02 00:00:00"), ("7d", "2026-11-25 12:00:00"),
     ("4w", "2026-11-04 12:00:00"), (" 7D ", "2026-11-25 12:00:00"),
 ])
 def test_a_window_back_from_now(window, expected):
