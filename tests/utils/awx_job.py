@@ -160,7 +160,7 @@ def run_job(args: argparse.Namespace) -> int:
             path.write_text(yaml.safe_dump(injected_vars))
             cmdline += ["-e", f"@{path}"]
     for item in args.env:
-        name, _, value = item.partition("=")
+        name, value = item.split("=", 1) if "=" in item else (item, "")
         env[name] = value
     extra_vars = {}
     for item in args.extra_vars:

@@ -1,9 +1,10 @@
 # shellcheck shell=bash
-# The AWX side of this target's jobs, sourced by runme.sh after it has set out, python and root.
+# The AWX side of this target's jobs, sourced by runme.sh, which then calls awx_harness OUTPUT_DIR PYTHON COLLECTION_ROOT.
 # Each job runs under real ansible-runner as AWX runs it (tests/utils/awx_job.py): its own private data dir, a fresh
 # HOME, the environment and extra vars its credentials' injectors give it, and the AWX fact store ($awx/facts)
 # written into its jsonfile fact cache before it starts and read back after it ends ("Enable Fact Storage").
 #
+#   awx_harness OUT PYTHON ROOT  set it up: the store in OUT/awx, jobs of ./project, the collection's awx_job.py
 #   credential NAME JSON         a credential of the collection's type (extensions/awx), with these inputs
 #   inventory HOSTS-FILE-TEXT    the job template's inventory (default: localhost on this controller's Python)
 #   run_job NAME PLAYBOOK [-c CREDENTIAL]... [-e VAR=VALUE | -e @FILE | -e JSON]... [-- ANSIBLE-PLAYBOOK ARGS]
@@ -11,11 +12,13 @@
 #   job_dir NAME                 the job's private data dir (its HOME; project/ is its current directory)
 #   job_stdout NAME              what the job printed
 #   stored_facts HOST            the host's facts in the AWX fact store, as JSON ({} when none)
-awx=$out/awx
-awx_project=$PWD/project
-awx_inventory=$out/awx-inventory
-mkdir -p "$awx/credentials"
-printf 'localhost ansible_connection=local ansible_python_interpreter=%s\n' "$python" > "$awx_inventory"
+awx_harness() {  # awx_harness OUTPUT_DIR PYTHON COLLECTION_ROOT: where the AWX side lives, and who runs it
+  awx=$1/awx awx_python=$2 awx_root=$3
+  awx_project=$PWD/project
+  awx_inventory=$1/awx-inventory
+  mkdir -p "$awx/credentials"
+  printf 'localhost ansible_connection=local ansible_python_interpreter=%s\n' "$awx_python" > "$awx_inventory"
+}
 
 credential() {
   (umask 077 && printf '%s' "$2" > "$awx/credentials/$1.json")
@@ -37,7 +40,7 @@ run_job() {
       *) echo "run_job: unknown argument $1" >&2; return 2 ;;
     esac
   done
-  "$python" "$root/tests/utils/awx_job.py" --store "$awx" --job "$name" --project "$awx_project" \
+  "$awx_python" "$awx_root/tests/utils/awx_job.py" --store "$awx" --job "$name" --project "$awx_project" \
     --playbook "$playbook" --inventory "$awx_inventory" "${args[@]}"
 }
 
@@ -50,7 +53,7 @@ job_stdout() {
 }
 
 stored_facts() {
-  "$python" - "$awx/facts" "$1" <<'PY'
+  "$awx_python" - "$awx/facts" "$1" <<'PY'
 import json, pathlib, sys
 store, host = pathlib.Path(sys.argv[1]), sys.argv[2]
 def untagged(value):

@@ -19,6 +19,7 @@ python=$(command -v python)
 pocketbase=$(dirname "$("$python" -c 'import sys; print(sys.executable)')")/pocketbase
 root=$(echo "$ANSIBLE_COLLECTIONS_PATH" | cut -d: -f1)/ansible_collections/community_scripts/telemetry
 source ./harness.sh
+awx_harness "$out" "$python" "$root"
 
 local_play() {  # a playbook on this machine alone
   ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$python" "$@"
