@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import DELIVERY_HOST
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id, check_url, shown
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import (
@@ -87,7 +88,9 @@ def delivery_problem(ctx: TaskContext, params: dict, error: TelemetryError, resu
         except TelemetryValueError as spool_error:
             return bad_input(spool_error, dict(result, msg=str(error)))
         result["spooled"] = True
-        result["msg"] = f"{error}; kept in the spool {spool.path}"
+        # Which machine's disk: in an execution environment (AWX) the controller's spool under HOME ends with the job.
+        machine = "the managed host" if params.get("delivery") == DELIVERY_HOST else "the controller"
+        result["msg"] = f"{error}; kept in the spool {spool.path} on {machine}"
     if params["fail_on_error"]:
         return dict(result, failed=True, http_status=error.status, field_errors=error.field_errors, error_kind="delivery")
     ctx.warn(f"Telemetry not delivered: {result['msg']}")

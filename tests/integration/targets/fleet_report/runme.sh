@@ -9,7 +9,10 @@
 #      chart labels >= 10 px, one bar per app, every element present and not empty, no console error, no request;
 #      screenshots in tests/output/fleet_report/; the filters (app, status, type, since, before) narrow the page;
 #   4. an unauthorized read is never an empty fleet: no token, a garbage token, a revoked token, an expired token
-#      and a wrong password each fail with a message that says so, and write no page.
+#      and a wrong password each fail with a message that says so, and write no page;
+#   5. without report_path, run as `ansible-playbook community_scripts.telemetry.fleet_report` from another directory,
+#      the page goes to the current directory, the play ends by printing its absolute path, and nothing is written
+#      into the collection.
 set -euxo pipefail
 
 export ANSIBLE_ROLES_PATH=..
@@ -94,3 +97,19 @@ report "$out/token.html" -e "telemetry_token=$(cat "$out/live.token")"
 "$pocketbase" superuser upsert "$admin_email" "$admin_password" --dir "$out/pocketbase/pb_data" >/dev/null
 expect_refused "a revoked token" -e "telemetry_token=$(cat "$out/live.token")"
 grep -q "the token is not a live superuser token" "$out/refused.log"
+
+# 5. The default report_path: the current directory, never the playbook's (the installed collection).
+mkdir -p "$out/cwd"
+touch "$out/before-default"
+sleep 1  # find -newer compares whole seconds on some filesystems
+(cd "$out/cwd" && ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$python" \
+  community_scripts.telemetry.fleet_report -e "@$out/backend.json" -e "telemetry_url={{ pocketbase_url }}" -e "@$out/secret.yml") \
+  >"$out/default.log" 2>&1 || { cat "$out/default.log"; exit 1; }
+page=$(cd "$out/cwd" && pwd -P)/fleet-report.html
+"$python" ../telemetry_server/files/check_html.py "$page" '>603<' 'id="trend"'
+grep -F "\"msg\": \"Fleet report written to $page\"" "$out/default.log"
+[ ! -e "$root/playbooks/fleet-report.html" ]
+written=$(find "$root" -path "$root/tests/output" -prune -o -newer "$out/before-default" -print)
+[ -z "$written" ] || { echo "FAIL: the report wrote into the collection: $written"; exit 1; }
+# Every page of this test went where report_path said, and each run said so.
+grep -F "\"msg\": \"Fleet report written to $(cd "$out" && pwd -P)/fleet.html\"" "$out/render.log"
