@@ -28,7 +28,7 @@ options:
   spool_max_events:
     description:
       - At most this many events wait in O(spool_dir) for each host and backend (URL and collection).
-      - When a host's events for a backend reach it, a new event of that host is not kept, and it is lost: the task
+      - When a host's events for a backend reach it, a new event of that host is not kept, and it is lost; the task
         warns, and returns RV(spool_full=true) and RV(spooled=false). The events already kept stay.
       - The newest event is the one dropped, not the oldest, so an event that an earlier task reported as kept is never
         lost later without a word, and keeping an event never rewrites the spool. A finish refused this way leaves its

@@ -18,8 +18,8 @@ description:
   - A flush runs for one host, the host of the task (with O(ignore:delivery=controller), the delegated host or the
     inventory host). It delivers that host's events, each kept with its host's consent, and the events kept without a
     host (by older versions of this collection, or by the modules on the host itself with O(ignore:delivery=host)).
-    Other hosts' events are left as they are, and counted in RV(other_hosts): a flush for those hosts delivers them.
-    So a flush in a play on the controller alone (C(hosts: localhost)) delivers only localhost's events and those
+    Other hosts' events are left as they are, and counted in RV(other_hosts); a flush for those hosts delivers them.
+    So a flush in a play on the controller alone (C(hosts=localhost)) delivers only localhost's events and those
     without a host; to deliver a fleet's events, flush on the fleet's hosts (for example at the start of each host's
     play, as the C(provision) role does).
   - An event is delivered only while its host still consents, when the flush runs (see O(diagnostics)). When the host
