@@ -313,7 +313,7 @@ class Spool:
         if kind != EVENT_CREATE:
             raise ValueError("only a create is known by its attempt alone")
         identity = event_identity(dict(event=kind, random_id=random_id))
-        for who in {owner, None}:
+        for who in dict.fromkeys((owner, None)):
             if self._marked(_mark_name((who, client.url, client.collection), identity)):
                 return True
         needle = random_id.encode("ascii", "replace")

@@ -132,8 +132,8 @@ def run_report(params: dict, ctx: TaskContext) -> dict:
     try:
         record_id, changed = ensure_created(client, payload, ctx.check_mode)
     except TelemetryError as error:
-        return delivery_problem(ctx, params, error, result, spool, make_event(EVENT_CREATE, client, payload["random_id"], payload,
-                                                                                owner=ctx.owner))
+        event = make_event(EVENT_CREATE, client, payload["random_id"], payload, owner=ctx.owner)
+        return delivery_problem(ctx, params, error, result, spool, event)
     if record_id:
         result.update(record_id=record_id, reported=True)
     if not changed:
@@ -255,6 +255,8 @@ def _flush_without_consent(ctx: TaskContext, spool: Spool, client: TelemetryClie
     result.update(changed=dropped + outcome["invalid"] > 0, dropped_no_consent=dropped, invalid=outcome["invalid"],
                   dropped=outcome["dropped"], other_hosts=after["other_hosts"],
                   remaining=after["selected"] + sum(after["elsewhere"].values()))
+    if not result["changed"]:  # another flush of this host dropped them meanwhile
+        return dict(result, skipped=True, skip_reason=refusal, msg=f"nothing sent: {refusal}{_other_hosts(after)}")
     result["msg"] = f"nothing sent: {refusal}; {dropped} events of this host dropped unsent{_other_hosts(after)}"
     ctx.warn(f"{dropped} telemetry events kept in the spool {spool.path} were dropped unsent: {refusal}")
     return result
