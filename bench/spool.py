@@ -43,7 +43,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._paylo
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import Spool, make_event  # noqa: E402
 
 FLUSH = r"""
-import json, resource, sys, time
+import json, sys, time
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import flush_argument_spec
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import TaskContext, run_flush
@@ -61,7 +61,9 @@ params = ArgumentSpecValidator(flush_argument_spec()).validate(dict(url=url, spo
 started = time.perf_counter()
 result = run_flush(params, Context(refusal))
 wall = time.perf_counter() - started
-print(json.dumps(dict(wall_s=wall, max_rss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent across execve
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps(dict(wall_s=wall, max_rss_kb=peak,
                       **{key: result.get(key) for key in ("delivered", "remaining", "dropped", "dropped_no_consent")})))
 """
 
@@ -101,8 +103,11 @@ def bench_runs(server: PocketBase, down: str, full: dict, hosts: int, forks: int
                          "expect": "reported" if state == "up" else "spooled"}
                 times[f"{state}, {spool}"].append(run_playbook("spool.yml", inv, forks, extra))
     medians = {name: statistics.median(values) for name, values in times.items()}
+    fastest = {name: min(values) for name, values in times.items()}
     return {"hosts": hosts, "forks": forks, "waiting": waiting, "repetitions": repetitions, "times": times,
-            "medians": medians, "ratios": {state: medians[f"{state}, full"] / medians[f"{state}, empty"] for state in ("up", "down")}}
+            "medians": medians, "fastest": fastest,
+            "ratios": {state: medians[f"{state}, full"] / medians[f"{state}, empty"] for state in ("up", "down")},
+            "ratios_fastest": {state: fastest[f"{state}, full"] / fastest[f"{state}, empty"] for state in ("up", "down")}}
 
 
 def bench_flush(server: PocketBase, down: str, full: dict, workdir: Path) -> dict:
@@ -127,17 +132,17 @@ def render(results: dict) -> str:
     runs, flushes = results["runs"], results["flush"]
     lines = [f"### A run with {runs['waiting']} events waiting: {runs['hosts']} hosts, forks {runs['forks']}, "
              f"median of {runs['repetitions']} interleaved runs", "",
-             "| backend | spool | median wall time | runs (s) |", "|---|---|---|---|"]
+             "| backend | spool | median wall time | fastest | runs (s) |", "|---|---|---|---|---|"]
     for name, values in runs["times"].items():
         state, spool = name.split(", ")
         lines.append(f"| {state} | {'empty' if spool == 'empty' else str(runs['waiting']) + ' events waiting'} | "
-                     f"{runs['medians'][name]:.2f} s | {', '.join(f'{value:.2f}' for value in values)} |")
-    lines += ["", "| ratio | measured | target |", "|---|---|---|"]
+                     f"{runs['medians'][name]:.2f} s | {runs['fastest'][name]:.2f} s | {', '.join(f'{value:.2f}' for value in values)} |")
+    lines += ["", "| ratio | of the medians | of the fastest runs | target |", "|---|---|---|---|"]
     for state, ratio in runs["ratios"].items():
-        lines.append(f"| backend {state}: full / empty | **{ratio:.3f}** | at most 1.5 |")
+        lines.append(f"| backend {state}: full / empty | **{ratio:.3f}** | {runs['ratios_fastest'][state]:.3f} | at most 1.5 |")
     lines += ["", "### A flush", "",
               "A flush reads only the queues of its host (here: the events kept without a host, half of those waiting).", "",
-              "| flush | events for this flush | delivered | remaining | wall time | peak memory (max RSS) |",
+              "| flush | events for this flush | delivered | remaining | wall time | peak memory (VmHWM) |",
               "|---|---|---|---|---|---|"]
     for name, label in (("small", "first"), ("first", "first"), ("second", "second (resumes)")):
         row = flushes[name]

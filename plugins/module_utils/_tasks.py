@@ -258,6 +258,8 @@ def _flush_without_consent(ctx: TaskContext, spool: Spool, client: TelemetryClie
     if not result["changed"]:  # another flush of this host dropped them meanwhile
         return dict(result, skipped=True, skip_reason=refusal, msg=f"nothing sent: {refusal}{_other_hosts(after)}")
     result["msg"] = f"nothing sent: {refusal}; {dropped} events of this host dropped unsent{_other_hosts(after)}"
+    if outcome["invalid"]:
+        ctx.warn(f"{outcome['invalid']} lines of the spool {spool.path} were not valid telemetry events and were dropped")
     ctx.warn(f"{dropped} telemetry events kept in the spool {spool.path} were dropped unsent: {refusal}")
     return result
 
