@@ -32,6 +32,9 @@ DEFAULT_COLLECTION = "_dev_telemetry_data"
 DEFAULT_TIMEOUT = 4
 DEFAULT_RETRIES = 2
 
+# The spool's cap: at most this many events wait for each host and backend (see doc_fragments/spool.py).
+DEFAULT_SPOOL_MAX_EVENTS = 10000
+
 DELIVERY_CONTROLLER = "controller"
 DELIVERY_HOST = "host"
 DELIVERIES = (DELIVERY_CONTROLLER, DELIVERY_HOST)
@@ -58,9 +61,13 @@ def consent_argument_spec() -> dict:
     )
 
 
-def spool_argument_spec(required: bool = False) -> dict:
-    """Where events that cannot be delivered are kept."""
-    return dict(spool_dir=dict(type="path", required=required))
+def spool_argument_spec(flush: bool = False) -> dict:
+    """Where events that cannot be delivered are kept, and how many. The flush needs the directory and
+    takes no cap: it only takes events out."""
+    spec = dict(spool_dir=dict(type="path", required=flush))
+    if not flush:
+        spec["spool_max_events"] = dict(type="int", default=DEFAULT_SPOOL_MAX_EVENTS)
+    return spec
 
 
 def delivery_argument_spec() -> dict:
@@ -112,7 +119,7 @@ def update_argument_spec() -> dict:
 def flush_argument_spec() -> dict:
     """pve_telemetry_flush."""
     return _module_spec(
-        consent_argument_spec(), connection_argument_spec(), delivery_argument_spec(), spool_argument_spec(required=True),
+        consent_argument_spec(), connection_argument_spec(), delivery_argument_spec(), spool_argument_spec(flush=True),
         from_url=dict(type="str"),
     )
 

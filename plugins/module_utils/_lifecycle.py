@@ -7,17 +7,26 @@
 create it (``ensure_created``) and finish it (``ensure_finished``).
 PRIVATE to this collection. The report, update and flush modules all go
 through here, so a spooled event is delivered exactly as a live one.
+
+The two steps are also the two kinds of event the spool keeps (EVENT_CREATE,
+EVENT_FINISH): what each carries (``check_event``), when two are the same
+delivery (``event_identity``) and how each is delivered (``deliver_event``)
+are written here, once; the spool only stores them.
 """
 
 from __future__ import annotations
 
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import RecordNotFound, TelemetryError
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import check_create_body, check_finish_body
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
     FINAL_STATUSES,
     FINISH_FIELDS,
     STATUS_UNKNOWN,
 )
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import EVENT_CREATE
+
+EVENT_CREATE = "create"
+EVENT_FINISH = "finish"
 
 
 def is_already_final(current_status: str, wanted_status: str) -> bool:
@@ -70,6 +79,32 @@ def ensure_finished(client, random_id: str, record_id: str | None, wanted: dict,
     if not check_mode:
         _patch(client, random_id, record["id"], wanted)
     return outcome
+
+
+def check_event(event: dict) -> None:
+    """Raise ValueError unless ``event`` carries a step the report or update module could have kept: its kind,
+    a UUID random_id, the body that module sends for it, and for a finish a record id and force flag it accepts."""
+    kind = event.get("event")
+    random_id = check_random_id(event["random_id"])
+    if kind == EVENT_CREATE:
+        if check_create_body(event["body"])["random_id"] != random_id:
+            raise ValueError("not this attempt's create body")
+    elif kind == EVENT_FINISH:
+        check_finish_body(event["body"])
+        if event.get("record_id") is not None:
+            check_record_id(event["record_id"])
+        if not isinstance(event.get("force", False), bool):
+            raise ValueError("force is not a boolean")
+    else:
+        raise ValueError("not an event")
+
+
+def event_identity(event: dict) -> list:
+    """What makes two events of one attempt the same delivery. Any create of an attempt is the same as another
+    (the first one makes the record, the next ones find it); a finish only with the same body, id and force."""
+    if event["event"] == EVENT_CREATE:
+        return [EVENT_CREATE, event["random_id"]]
+    return [event["event"], event["random_id"], event["body"], event.get("record_id"), bool(event.get("force", False))]
 
 
 def deliver_event(client, event: dict) -> None:

@@ -28,6 +28,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._error
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._exit_codes import explain_exit_code
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._pve_version import PVE_VERSION_NOT_FOUND, usable_pve_version
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
+    CREATE_FIELDS,
     CT_TYPE_BY_TYPE,
     ERROR_DETAIL_MAX_BYTES,
     ERROR_DETAIL_MAX_LINES,
@@ -35,6 +36,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._recor
     STATUS_INSTALLING,
     STATUS_SUCCESS,
     STATUS_UNKNOWN,
+    STATUSES,
 )
 
 # The contract's status mapping: these words finish a record as sucess, these as failed, anything else as unknown.
@@ -158,4 +160,43 @@ def build_create_body(params: dict, pve_version: str) -> dict:
     }
     if params.get("node") is not None:  # an extended field: only when given
         body["node"] = check_node(params["node"])
+    return body
+
+
+# --- a body made earlier (a spooled event): valid when the builders would have made exactly it ------------
+
+def check_create_body(body) -> dict:
+    """Raise ValueError unless ``body`` is a create body that build_create_body makes: the same fields, every
+    value one the report module accepts, already in the form it sends (a spooled body is rebuilt from its own
+    values, so what makes a body valid is written once, above)."""
+    if not isinstance(body, dict):
+        raise ValueError("not a create body")
+    try:
+        params = {field: body[field] for field in CREATE_FIELDS if field != "pve_version"}
+        params["node"] = body.get("node")
+        rebuilt = build_create_body(params, body["pve_version"])
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"not a create body ({error})") from None
+    if rebuilt != body or any(type(rebuilt[key]) is not type(body[key]) for key in body if key != "disk_size"):
+        raise ValueError("not a create body the report module would send")
+    return body
+
+
+def check_finish_body(body) -> dict:
+    """Raise ValueError unless ``body`` is a finish body that build_finish_body makes from its own status, exit
+    code and extended fields. Only ``error`` may differ from today's explanation of the exit code: the table
+    of explanations may have changed since the body was made, so any text within the limits is kept."""
+    if not isinstance(body, dict) or "error" not in body or body.get("status") not in STATUSES:
+        raise ValueError("not a finish body")
+    detail = body.get("error_detail")
+    if detail is not None and (not isinstance(detail, str) or len(detail.encode("utf-8", "replace")) > ERROR_DETAIL_MAX_BYTES):
+        raise ValueError("error_detail is not the tail of a step's output")
+    if isinstance(body.get("exit_code"), bool) or not isinstance(body.get("exit_code"), int):
+        raise ValueError("exit_code is not a whole number")
+    rebuilt = build_finish_body(body["status"], body["exit_code"], body.get("install_duration"))
+    if detail is not None:
+        rebuilt["error_detail"] = check_text(detail, "error_detail")
+    if rebuilt != dict(body, error=rebuilt["error"]):
+        raise ValueError("not a finish body the update module would send")
+    check_text(body["error"], "error")
     return body

@@ -16,8 +16,6 @@ result with ``failed`` ends the task as failed.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import DELIVERY_HOST
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id, check_url, shown
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient
@@ -34,6 +32,8 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._fleet
     fleet_query,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import (
+    EVENT_CREATE,
+    EVENT_FINISH,
     deliver_event,
     ensure_created,
     ensure_finished,
@@ -46,9 +46,8 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._paylo
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import AGGREGATE_FIELDS, QUERY_FIELDS, RECORD_KEYS, STATUS_UNKNOWN
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import (
-    EVENT_CREATE,
-    EVENT_FINISH,
     Spool,
+    SpoolFull,
     make_event,
 )
 
@@ -58,7 +57,7 @@ class TaskContext:
 
     check_mode = False
     diff = False
-    owner = None  # the host whose consent allowed the task: the controller names it; a module on the host does not
+    owner = None  # the host whose consent this task decides (its events in the spool are that host's); None on the host itself
 
     def warn(self, message: str) -> None:
         raise NotImplementedError
@@ -87,10 +86,13 @@ def delivery_problem(ctx: TaskContext, params: dict, error: TelemetryError, resu
             result["changed"] = spool.append(event)
         except TelemetryValueError as spool_error:
             return bad_input(spool_error, dict(result, msg=str(error)))
-        result["spooled"] = True
-        # Which machine's disk: in an execution environment (AWX) the controller's spool under HOME ends with the job.
-        machine = "the managed host" if params.get("delivery") == DELIVERY_HOST else "the controller"
-        result["msg"] = f"{error}; kept in the spool {spool.path} on {machine}"
+        except SpoolFull as full:
+            result.update(spool_full=True, msg=f"{error}; lost: {full}")
+        else:
+            result["spooled"] = True
+            # Which machine's disk: in an execution environment (AWX) the controller's spool under HOME ends with the job.
+            machine = "the managed host" if params.get("delivery") == DELIVERY_HOST else "the controller"
+            result["msg"] = f"{error}; kept in the spool {spool.path} on {machine}"
     if params["fail_on_error"]:
         return dict(result, failed=True, http_status=error.status, field_errors=error.field_errors, error_kind="delivery")
     ctx.warn(f"Telemetry not delivered: {result['msg']}")
@@ -106,7 +108,7 @@ def _client(params: dict) -> TelemetryClient:
 
 def _spool(params: dict) -> Spool | None:
     """The task's spool; none when O(spool_dir) is not given (an empty one is bad input, not "no spool")."""
-    return None if params.get("spool_dir") is None else Spool(params["spool_dir"])
+    return None if params.get("spool_dir") is None else Spool(params["spool_dir"], params.get("spool_max_events"))
 
 
 def _without_consent(ctx: TaskContext, result: dict) -> dict | None:
@@ -132,7 +134,8 @@ def run_report(params: dict, ctx: TaskContext) -> dict:
     try:
         record_id, changed = ensure_created(client, payload, ctx.check_mode)
     except TelemetryError as error:
-        return delivery_problem(ctx, params, error, result, spool, make_event(EVENT_CREATE, client, payload["random_id"], payload))
+        event = make_event(EVENT_CREATE, client, payload["random_id"], payload, owner=ctx.owner)
+        return delivery_problem(ctx, params, error, result, spool, event)
     if record_id:
         result.update(record_id=record_id, reported=True)
     if not changed:
@@ -161,9 +164,10 @@ def run_update(params: dict, ctx: TaskContext) -> dict:
     if refused:
         return refused
 
-    event = make_event(EVENT_FINISH, client, params["random_id"], wanted, record_id=params["record_id"], force=params["force"])
+    event = make_event(EVENT_FINISH, client, params["random_id"], wanted, owner=ctx.owner, record_id=params["record_id"],
+                       force=params["force"])
     try:
-        create_waiting = spool is not None and spool.has_waiting(EVENT_CREATE, client, params["random_id"])
+        create_waiting = spool is not None and spool.has_waiting(EVENT_CREATE, client, params["random_id"], ctx.owner)
     except TelemetryValueError as error:
         return bad_input(error, result)
     if create_waiting:
@@ -190,44 +194,94 @@ def run_update(params: dict, ctx: TaskContext) -> dict:
 
 
 def run_flush(params: dict, ctx: TaskContext) -> dict:
-    """pve_telemetry_flush: deliver the spool's waiting events for this backend, oldest first."""
+    """pve_telemetry_flush: deliver this host's waiting events for this backend, oldest first, while it consents.
+
+    A flush runs for one host (``ctx.owner``): it reads that host's events and those without an owner (kept by
+    older versions, or by the module on the host itself), and leaves other hosts' events to their own flush.
+    When the host no longer consents, its events are dropped unsent, counted in ``dropped_no_consent``.
+    """
     try:
         client, spool = _client(params), _spool(params)
         kept_for = check_url(params["from_url"], "from_url") if params.get("from_url") else None
-        pending = spool.pending()
-        result = dict(changed=False, delivered=0, dropped=0, invalid=0, remaining=len(pending))
-        refused = _without_consent(ctx, result)
+        waiting = spool.summary(ctx.owner, client, kept_for)
+        result = dict(changed=False, delivered=0, dropped=0, invalid=0, dropped_no_consent=0,
+                      remaining=waiting["selected"] + sum(waiting["elsewhere"].values()), other_hosts=waiting["other_hosts"])
+        refusal = ctx.consent_refusal()
     except TelemetryValueError as error:
         return bad_input(error)
-    if refused:
-        return refused
-    waiting = [event for event in pending if spool.is_for(event, client, kept_for)]
+    if refusal:
+        return _flush_without_consent(ctx, spool, client, kept_for, refusal, waiting, result)
     if ctx.check_mode:
-        return dict(result, changed=bool(waiting), delivered=len(waiting), msg=f"{len(waiting)} events would be delivered")
+        count = waiting["selected"]
+        return dict(result, changed=bool(count), delivered=count,
+                    msg=f"{count} events would be delivered{_other_hosts(waiting)}")
 
     try:
-        outcome = spool.flush(client, deliver_event, kept_for)
+        outcome = spool.flush(client, deliver_event, ctx.owner, kept_for)
+        after = spool.summary(ctx.owner, client, kept_for)
     except TelemetryValueError as error:
         return bad_input(error, result)
     error = outcome.pop("error")
-    result.update(outcome, changed=outcome["delivered"] + outcome["dropped"] > 0,
-                  msg=f"{outcome['delivered']} events delivered, {outcome['remaining']} remaining")
+    result.update(outcome, changed=outcome["delivered"] + outcome["dropped"] > 0, other_hosts=after["other_hosts"],
+                  remaining=after["selected"] + sum(after["elsewhere"].values()))
+    result["msg"] = f"{outcome['delivered']} events delivered, {result['remaining']} remaining"
     if outcome["invalid"]:
-        ctx.warn(f"{outcome['invalid']} lines of {spool.path} were not valid telemetry events and were dropped")
+        ctx.warn(f"{outcome['invalid']} lines of the spool {spool.path} were not valid telemetry events and were dropped")
     if error:
-        return delivery_problem(ctx, params, error, result)
-    if outcome["remaining"]:
-        result["msg"] += f": {_why_left(spool, client, kept_for)}"
+        result = delivery_problem(ctx, params, error, result)
+        result["msg"] += f" ({outcome['delivered']} delivered before; the next flush resumes there)"
+        return result
+    if result["remaining"]:
+        result["msg"] += f": {_why_left(after, client, kept_for)}"
+    result["msg"] += _other_hosts(after)
     return result
 
 
-def _why_left(spool: Spool, client: TelemetryClient, kept_for: str | None) -> str:
-    """Which backends the events left in the spool wait for, and how to send them where they belong."""
-    others = Counter((event["url"], event["collection"]) for event in spool.pending()
-                     if not spool.is_for(event, client, kept_for))
-    waiting = "; ".join(f"{count} events for {url} (collection {collection})" for (url, collection), count in sorted(others.items()))
-    return (f"{waiting}, not this url; flush with that url to deliver them there, or with from_url set to it "
-            "to deliver them to this url instead") if waiting else "arrived during the flush"
+def _flush_without_consent(ctx: TaskContext, spool: Spool, client: TelemetryClient, kept_for: str | None, refusal: str,
+                           waiting: dict, result: dict) -> dict:
+    """The host no longer consents: the events its flush would deliver are dropped, never sent."""
+    count = waiting["selected"]
+    if not count:
+        return dict(result, skipped=True, skip_reason=refusal, msg=f"nothing sent: {refusal}{_other_hosts(waiting)}")
+    if ctx.check_mode:
+        return dict(result, changed=True, dropped_no_consent=count,
+                    msg=f"nothing sent: {refusal}; {count} events of this host would be dropped unsent{_other_hosts(waiting)}")
+    try:
+        outcome = spool.drop(client, ctx.owner, kept_for)
+        after = spool.summary(ctx.owner, client, kept_for)
+    except TelemetryValueError as error:
+        return bad_input(error, result)
+    dropped = outcome["dropped_no_consent"]
+    result.update(changed=dropped + outcome["invalid"] > 0, dropped_no_consent=dropped, invalid=outcome["invalid"],
+                  dropped=outcome["dropped"], other_hosts=after["other_hosts"],
+                  remaining=after["selected"] + sum(after["elsewhere"].values()))
+    if not result["changed"]:  # another flush of this host dropped them meanwhile
+        return dict(result, skipped=True, skip_reason=refusal, msg=f"nothing sent: {refusal}{_other_hosts(after)}")
+    result["msg"] = f"nothing sent: {refusal}; {dropped} events of this host dropped unsent{_other_hosts(after)}"
+    if outcome["invalid"]:
+        ctx.warn(f"{outcome['invalid']} lines of the spool {spool.path} were not valid telemetry events and were dropped")
+    ctx.warn(f"{dropped} telemetry events kept in the spool {spool.path} were dropped unsent: {refusal}")
+    return result
+
+
+def _other_hosts(waiting: dict) -> str:
+    """What a flush leaves to the flushes of other hosts."""
+    if not waiting["other_hosts"]:
+        return ""
+    names = sorted(waiting["other_host_names"])
+    shown_names = ", ".join(shown(name) for name in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (f"; {waiting['other_hosts']} events of {len(names)} other hosts ({shown_names}) wait in the spool: "
+            "a flush for those hosts delivers them")
+
+
+def _why_left(waiting: dict, client: TelemetryClient, kept_for: str | None) -> str:
+    """Which backends this host's events left in the spool wait for, and how to send them where they belong."""
+    others = waiting["elsewhere"]
+    listed = "; ".join(f"{count} events for {url} (collection {collection})" for (url, collection), count in sorted(others.items()))
+    if not listed:
+        return "arrived during the flush"
+    return (f"{listed}, not this url; flush with that url to deliver them there, or with from_url set to it "
+            "to deliver them to this url instead")
 
 
 def run_info(params: dict, ctx: TaskContext) -> dict:

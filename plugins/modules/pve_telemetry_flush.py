@@ -15,13 +15,25 @@ description:
     M(community_scripts.telemetry.pve_telemetry_update) kept in O(spool_dir) because the backend could not be reached.
   - Events go out oldest first, so a record is created before it is finished. Each delivery is idempotent by the
     attempt's C(random_id), so a repeated flush, a partly delivered spool or two flushes at once make no duplicates.
+  - A flush runs for one host, the host of the task (with O(ignore:delivery=controller), the delegated host or the
+    inventory host). It delivers that host's events, each kept with its host's consent, and the events kept without a
+    host (by older versions of this collection, or by the modules on the host itself with O(ignore:delivery=host)).
+    Other hosts' events are left as they are, and counted in RV(other_hosts); a flush for those hosts delivers them.
+    So a flush in a play on the controller alone (C(hosts=localhost)) delivers only localhost's events and those
+    without a host; to deliver a fleet's events, flush on the fleet's hosts (for example at the start of each host's
+    play, as the C(provision) role does).
+  - An event is delivered only while its host still consents, when the flush runs (see O(diagnostics)). When the host
+    no longer does, its events are dropped unsent, counted in RV(dropped_no_consent), with a warning; the task is then
+    changed. When none wait, the task is skipped, with the reason.
   - Only the events meant for O(url) and O(collection) are delivered (or, with O(from_url), those kept for that URL);
     others stay in the spool, and the result's message says which backends they wait for.
   - Every line of the spool is checked as the modules check their input before it is delivered. A line that is not
     a valid event is dropped with a warning, and the events after it are still delivered.
-  - The flush stops at the first event it cannot deliver; that event and those after it stay in the spool.
-    A finish whose record does not exist, and never can, is dropped.
-  - Nothing is sent unless the operator opted in, see O(diagnostics); then the spool is left as it is.
+  - The flush stops at the first event it cannot deliver (also when its time budget, O(timeout) times O(retries) + 1,
+    runs out); that event and those after it stay in the spool, and the next flush resumes there. It reads the spool
+    line by line, so its memory does not grow with the spool. A finish whose record does not exist, and never can,
+    is dropped.
+  - One flush of a host's events runs at a time; a second one waits, then finds what the first left.
 author:
   - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:
@@ -35,13 +47,14 @@ attributes:
   check_mode:
     support: full
     details:
-      - In check mode nothing is sent; the module counts the events it would deliver.
+      - In check mode nothing is sent and nothing is dropped; the module counts the events it would deliver, or drop.
   diff_mode:
     support: none
 options:
   spool_dir:
     description:
-      - The spool directory the events were kept in, as given to the report and update modules.
+      - The spool directory the events were kept in, as given to the report and update modules (see
+        M(community_scripts.telemetry.pve_telemetry_report) for what it may be).
     type: path
     required: true
   from_url:
@@ -88,7 +101,9 @@ delivered:
   type: int
   sample: 40
 remaining:
-  description: How many events are still in the spool.
+  description:
+    - How many events of this host (and without a host) are still in the spool, for this backend or others (the
+      message then says which).
   returned: always
   type: int
   sample: 0
@@ -102,9 +117,21 @@ invalid:
   returned: always
   type: int
   sample: 0
+dropped_no_consent:
+  description:
+    - How many events of this host were dropped unsent because the host no longer consents (in check mode, would be).
+  returned: always
+  type: int
+  sample: 0
+other_hosts:
+  description:
+    - How many events of other hosts wait in the spool; this flush leaves them to a flush for those hosts.
+  returned: always
+  type: int
+  sample: 0
 skip_reason:
-  description: Why nothing was sent, when the operator did not opt in; the task is then shown as skipped.
-  returned: when consent was missing
+  description: Why nothing was sent, when the operator did not opt in and no event of the host waited; the task is then shown as skipped.
+  returned: when consent was missing and nothing was dropped
   type: str
   sample: "diagnostics=no: the operator did not opt in"
 msg:

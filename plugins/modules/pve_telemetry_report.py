@@ -196,6 +196,13 @@ spooled:
   returned: always
   type: bool
   sample: false
+spool_full:
+  description:
+    - True when the event could not be delivered and was not kept either, because its host's events for this backend
+      fill O(spool_dir) up to O(spool_max_events). The event is lost; the task warns.
+  returned: when the spool was full
+  type: bool
+  sample: true
 skip_reason:
   description: Why nothing was sent, when the operator did not opt in; the task is then shown as skipped.
   returned: when consent was missing

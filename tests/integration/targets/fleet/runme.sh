@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Fleet behaviour against a real PocketBase:
 #   1. a 20-host play while the backend is down: every event is spooled; the backend comes up;
-#      one flush delivers all 40 events once, with the right final statuses;
+#      each host's flush delivers its events, all 40 once, with the right final statuses;
 #   2. the same again with delivery=host (each module on its host), flushed by two flushes at once: no duplicates;
 #   3. against PocketBase's real rate limiter: a tight rule answers 429 and the client's retries still deliver;
 #      then a load test with the telemetry_server role's limits: 200 hosts, forks 20, no spool: 200 records,
-#      each final status right.
+#      each final status right;
+#   4. consent at flush time: events spooled while each host consented; the hosts opt out; the backend comes up;
+#      the hosts' flushes deliver nothing and drop every event unsent (dropped_no_consent); no record reaches the backend.
 set -euxo pipefail
 
 export ANSIBLE_ROLES_PATH=..
@@ -35,10 +37,12 @@ trap 'local_play ../setup_pocketbase/playbooks/backend.yml -e "@$out/backend.jso
 
 inventory fleet-a 20
 ansible-playbook -i "$out/fleet-a.yml" -f 20 lifecycle.yml -e "@$out/backend.json" -e "run=fleet-a spool=$out/spool-a expect=spooled"
-test "$(wc -l < "$out/spool-a/events.jsonl")" -eq 40
+test "$(cat "$out"/spool-a/q-*.events | wc -l)" -eq 40
+test "$(stat -c %a "$out/spool-a")" = 700
 
 local_play ../setup_pocketbase/playbooks/backend.yml -e "@$out/backend.json" -e "backend_state=started out=$out"
-local_play flush.yml -e "@$out/backend.json" -e "spool=$out/spool-a expect_delivered=40"
+ansible-playbook -i "$out/fleet-a.yml" -f 20 flush_each.yml -e "@$out/backend.json" -e "spool=$out/spool-a expect_delivered=40"
+test "$(cat "$out"/spool-a/q-*.events | wc -l)" -eq 0
 ansible-playbook -i "$out/fleet-a.yml" verify.yml -e "@$out/backend.json" -e "run=fleet-a"
 
 # Round two: spooled again (the backend refuses for a moment), then two flushes at once.
@@ -66,3 +70,19 @@ local_play limits.yml -e "@$out/backend.json" -e limits=role
 inventory load 200
 ansible-playbook -i "$out/load.yml" -f 20 lifecycle.yml -e "@$out/backend.json" -e "run=load expect=reported"
 ansible-playbook -i "$out/load.yml" verify.yml -e "@$out/backend.json" -e "run=load"
+
+# Round four: consent is checked again when the events are flushed. Spooled while each host's file says yes...
+local_play ../setup_pocketbase/playbooks/backend.yml -e "@$out/backend.json" -e "backend_state=stopped out=$out"
+inventory optout 3
+mkdir -p "$out/consent"
+for host in optout-000 optout-001 optout-002; do echo DIAGNOSTICS=yes > "$out/consent/$host"; done
+ansible-playbook -i "$out/optout.yml" lifecycle.yml -e "@$out/backend.json" \
+  -e "run=optout spool=$out/spool-optout expect=spooled consent_dir=$out/consent"
+test "$(cat "$out"/spool-optout/q-*.events | wc -l)" -eq 6
+# ...then every host opts out, and the backend is back: nothing is sent, every event is dropped and counted.
+for host in optout-000 optout-001 optout-002; do echo DIAGNOSTICS=no > "$out/consent/$host"; done
+local_play ../setup_pocketbase/playbooks/backend.yml -e "@$out/backend.json" -e "backend_state=started out=$out"
+ansible-playbook -i "$out/optout.yml" flush_each.yml -e "@$out/backend.json" \
+  -e "spool=$out/spool-optout consent_dir=$out/consent expect_delivered=0 expect_dropped_no_consent=6"
+test "$(cat "$out"/spool-optout/q-*.events | wc -l)" -eq 0
+local_play absent.yml -e "@$out/backend.json" -e "run=optout"

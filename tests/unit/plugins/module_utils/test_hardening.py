@@ -25,12 +25,12 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._clien
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import consent_refusal
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_create_body, build_finish_body
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import EVENT_CREATE, EVENT_FINISH
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import (
-    EVENT_CREATE,
-    EVENT_FINISH,
     Spool,
     make_event,
     parse_event,
+    queue_name,
 )
 
 CLIENT = TelemetryClient("http://127.0.0.1:8090", "_dev_telemetry_data")
@@ -49,25 +49,33 @@ def finish(random_id=None, **extra):
 
 # --- the spool refuses symlinks and directories that are not its own ----------------------
 
-def test_a_symlinked_spool_file_is_refused_and_its_target_untouched(tmp_path):
+QUEUE = queue_name(None, CLIENT.url, CLIENT.collection)
+
+
+@pytest.mark.parametrize("name", [QUEUE + ".events", QUEUE + ".state", "events.jsonl"])
+def test_a_symlinked_spool_file_is_refused_and_its_target_untouched(tmp_path, name):
     spool_dir, victim = tmp_path / "spool", tmp_path / "victim"
     spool_dir.mkdir(mode=0o700)
     victim.write_text("precious\n")
     victim.chmod(0o644)
-    (spool_dir / "events.jsonl").symlink_to(victim)
+    (spool_dir / name).symlink_to(victim)
     with pytest.raises(TelemetryValueError) as caught:
-        Spool(str(spool_dir)).append(create())
+        spool = Spool(str(spool_dir))
+        spool.append(create())
+        spool.flush(CLIENT, lambda client, event: None)  # the older versions' file is read by a flush
     assert caught.value.option == "spool_dir"
+    assert "symlink" in str(caught.value)
     assert victim.read_text() == "precious\n"
     assert (victim.stat().st_mode & 0o777) == 0o644
 
 
 def test_a_symlinked_flush_lock_is_refused_and_its_target_never_created(tmp_path):
     spool_dir, target = tmp_path / "spool", tmp_path / "created-by-the-flush"
-    spool_dir.mkdir(mode=0o700)
-    (spool_dir / ".flush.lock").symlink_to(target)
+    spool = Spool(str(spool_dir))
+    spool.append(create())
+    (spool_dir / (QUEUE + ".flush")).symlink_to(target)
     with pytest.raises(TelemetryValueError):
-        Spool(str(spool_dir)).flush(CLIENT, lambda client, event: None)
+        spool.flush(CLIENT, lambda client, event: None)
     assert not target.exists()
 
 
@@ -115,13 +123,13 @@ def test_bad_lines_are_dropped_counted_and_the_events_after_them_delivered(tmp_p
     spool = Spool(str(tmp_path / "spool"))
     before, after = create(), create()
     spool.append(before)
-    with open(spool.path, "a", encoding="utf-8") as handle:
+    with open(os.path.join(spool.path, QUEUE + ".events"), "a", encoding="utf-8") as handle:
         handle.write("\n".join(BAD_LINES) + "\n")
     spool.append(after)
     delivered = []
     result = spool.flush(CLIENT, lambda client, event: delivered.append(event["random_id"]))
     assert delivered == [before["random_id"], after["random_id"]]
-    assert (result["delivered"], result["invalid"], result["remaining"]) == (2, len(BAD_LINES), 0)
+    assert (result["delivered"], result["invalid"], spool.pending()) == (2, len(BAD_LINES), [])
 
 
 def test_events_kept_for_a_wrong_url_can_be_sent_to_the_right_one(tmp_path):
@@ -130,8 +138,10 @@ def test_events_kept_for_a_wrong_url_can_be_sent_to_the_right_one(tmp_path):
     kept = make_event(EVENT_CREATE, wrong, UUID, build_create_body(dict(random_id=UUID, type="lxc", nsapp="x"), "8"))
     spool.append(kept)
     delivered = []
-    assert spool.flush(CLIENT, lambda client, event: delivered.append(event))["remaining"] == 1
-    assert spool.flush(CLIENT, lambda client, event: delivered.append(event), kept_for=wrong.url)["remaining"] == 0
+    assert spool.flush(CLIENT, lambda client, event: delivered.append(event))["delivered"] == 0
+    assert spool.pending() == [kept]
+    assert spool.flush(CLIENT, lambda client, event: delivered.append(event), kept_for=wrong.url)["delivered"] == 1
+    assert spool.pending() == []
     assert delivered == [kept]
 
 
