@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import ON_FAILURE_FAIL
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id, shown
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient, check_url
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import (
@@ -78,7 +79,7 @@ def bad_input(error: TelemetryValueError, result: dict | None = None) -> dict:
 
 def delivery_problem(ctx: TaskContext, params: dict, error: TelemetryError, result: dict,
                      spool: Spool | None = None, event: dict | None = None) -> dict:
-    """Keep the event in the spool when there is one, then warn, or fail with O(fail_on_error=true)."""
+    """Keep the event in the spool when there is one, then warn, or fail with O(on_failure=fail)."""
     result["msg"] = str(error)
     if spool and event and not ctx.check_mode:
         try:
@@ -87,7 +88,7 @@ def delivery_problem(ctx: TaskContext, params: dict, error: TelemetryError, resu
             return bad_input(spool_error, dict(result, msg=str(error)))
         result["spooled"] = True
         result["msg"] = f"{error}; kept in the spool {spool.path}"
-    if params["fail_on_error"]:
+    if params.get("on_failure") == ON_FAILURE_FAIL or (params.get("on_failure") is None and params["fail_on_error"]):
         return dict(result, failed=True, http_status=error.status, field_errors=error.field_errors, error_kind="delivery")
     ctx.warn(f"Telemetry not delivered: {result['msg']}")
     return result
