@@ -12,14 +12,68 @@ the host fact ``pve_telemetry_host`` and later tasks read it from there.
 
 from __future__ import annotations
 
+import shlex
+
 from ansible.errors import AnsibleConnectionFailure
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import HOST_FACT, consent_refusal
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import (
+    HOST_FACT,
+    MAX_CONSENT_FILE_SIZE,
+    consent_refusal,
+    parse_consent,
+)
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._pve_version import PVE_VERSION_NOT_FOUND
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._pve_version import PVE_VERSION_NOT_FOUND, parse_pveversion
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import TaskContext
 
-HOST_FACTS_MODULE = "community_scripts.telemetry.pve_telemetry_host_facts"
+# The answer of the host step, one marker line before each part.
+_VERSION_MARK = "--pve-telemetry-version--"
+_CONSENT_MARK = "--pve-telemetry-consent--"
+
+
+class HostStepError(Exception):
+    """The host step gave no usable answer."""
+
+
+def host_step_command(path: str, pve_version: bool) -> str:
+    """One POSIX shell command that prints the host's pveversion (when wanted) and the state and head of the consent
+    file. Only a regular file is read, and only its first 64 KiB: a FIFO or a device is never opened."""
+    quoted = shlex.quote(path)
+    version = (f"printf '%s\\n' {_VERSION_MARK}; if command -v pveversion >/dev/null 2>&1; "
+               "then pveversion 2>/dev/null || true; fi; " if pve_version else "")
+    return (f"{version}printf '%s\\n' {_CONSENT_MARK}; "
+            f"if [ -f {quoted} ]; then if [ -r {quoted} ]; then echo file; head -c {MAX_CONSENT_FILE_SIZE} {quoted}; "
+            f"else echo unreadable; fi; elif [ -d {quoted} ]; then echo directory; "
+            f"elif [ -e {quoted} ]; then echo special; else echo missing; fi")
+
+
+def parse_host_step(answer: dict, path: str, pve_version: bool) -> dict:
+    """What the host step read: ``consent`` for the file, as pve_telemetry_host_facts keeps it, and ``pve_version``.
+
+    An unreadable consent file raises TelemetryValueError for O(diagnostics_file), as on the host; an answer that
+    is not the step's raises HostStepError."""
+    if answer.get("rc") != 0:
+        raise HostStepError((answer.get("stderr") or answer.get("stdout") or "the host step failed").strip()[:500])
+    out = answer.get("stdout") or ""
+    head, mark, tail = out.partition(_CONSENT_MARK + "\n")
+    state, dummy, text = tail.partition("\n")
+    if not mark or state not in _CONSENT_STATES:
+        raise HostStepError("the host's answer is not the host step's")
+    why = _CONSENT_STATES[state]
+    if why:
+        raise TelemetryValueError("diagnostics_file", f"cannot read {path}: {why}")
+    refusal = None if state == "file" and parse_consent(text) else (
+        f"no diagnostics file at {path}: the operator did not opt in" if state == "missing"
+        else f"{path} does not say DIAGNOSTICS=yes: the operator did not opt in")
+    read = {"consent": {path: {"consent": refusal is None, "reason": refusal}}}
+    if pve_version:
+        read["pve_version"] = parse_pveversion(head.partition(_VERSION_MARK + "\n")[2])
+    return read
+
+
+# The states of the consent file the host step prints: None when it was read or is missing, else why it cannot be.
+_CONSENT_STATES = {"file": None, "missing": None, "unreadable": "Permission denied", "directory": "Is a directory",
+                   "special": "not a regular file (a FIFO or a device is never read)"}
 
 
 class ControllerContext(TaskContext):
@@ -57,23 +111,21 @@ class ControllerContext(TaskContext):
         return self.host_facts.get("pve_version") or PVE_VERSION_NOT_FOUND
 
     def _read_host(self, pve_version: bool) -> None:
-        """The one host step: read the consent file and, when wanted, pveversion, with Python's standard library only.
+        """The one host step: read the consent file and, when wanted, pveversion, with one shell command.
 
         Tried once per task: a host that could not answer (``unread``) is not asked again by the same task."""
-        args = dict(diagnostics_file=self.params["diagnostics_file"], pve_version=pve_version)
+        path = self.params["diagnostics_file"]
         try:
-            answer = self.action._execute_module(module_name=HOST_FACTS_MODULE, module_args=args, task_vars=self.task_vars)
+            answer = self.action._low_level_execute_command(host_step_command(path, pve_version), sudoable=True)
         except AnsibleConnectionFailure as error:
-            answer = dict(failed=True, msg=f"the host cannot be reached ({error.message})")
-        if answer.get("failed") and answer.get("option"):
-            # The consent file exists and cannot be read: bad input, as the module says on the host.
-            raise TelemetryValueError(answer["option"], str(answer.get("msg")).split(": ", 1)[-1])
-        if answer.get("failed") or answer.get("unreachable"):
+            answer = dict(rc=-1, stderr=f"the host cannot be reached ({error.message})")
+        try:
+            read = parse_host_step(answer, path, pve_version)
+        except HostStepError as error:
             # Nothing is sent without consent, and a host that cannot answer cannot give it.
-            self.host_facts["unread"] = answer.get("msg", "the host step failed")
+            self.host_facts["unread"] = str(error)
             return
-        read = answer["ansible_facts"][HOST_FACT]
-        self.host_facts["consent"].update(read.get("consent", {}))
+        self.host_facts["consent"].update(read["consent"])
         if "pve_version" in read:
             self.host_facts["pve_version"] = read["pve_version"]
         self.learned = True
