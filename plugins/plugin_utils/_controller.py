@@ -5,13 +5,17 @@
 
 """The managed host seen from the controller, for a task delivered from there. PRIVATE to this collection.
 
-What belongs to the host, its consent file and its ``pveversion``, is read on the host by the small
-``pve_telemetry_host_facts`` module (Python's standard library only), once per host: the answer is kept as
-the host fact ``pve_telemetry_host`` and later tasks read it from there.
+What belongs to the host, its consent file and its ``pveversion``, is read on the host by one POSIX shell
+command, once per host: no module is shipped and no Python starts there (a module run would cost as much as
+the provisioning command it describes). The file is judged on the controller by the same code as on the
+host (``_consent``), and the answer is kept as the host fact ``pve_telemetry_host``, as
+``pve_telemetry_host_facts`` keeps it; later tasks read it from there.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import shlex
 
 from ansible.errors import AnsibleConnectionFailure
@@ -19,10 +23,11 @@ from ansible.errors import AnsibleConnectionFailure
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import (
     HOST_FACT,
     MAX_CONSENT_FILE_SIZE,
+    NOT_A_REGULAR_FILE,
     consent_refusal,
-    parse_consent,
+    file_refusal,
+    unreadable,
 )
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._pve_version import PVE_VERSION_NOT_FOUND, parse_pveversion
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import TaskContext
 
@@ -61,10 +66,8 @@ def parse_host_step(answer: dict, path: str, pve_version: bool) -> dict:
         raise HostStepError("the host's answer is not the host step's")
     why = _CONSENT_STATES[state]
     if why:
-        raise TelemetryValueError("diagnostics_file", f"cannot read {path}: {why}")
-    refusal = None if state == "file" and parse_consent(text) else (
-        f"no diagnostics file at {path}: the operator did not opt in" if state == "missing"
-        else f"{path} does not say DIAGNOSTICS=yes: the operator did not opt in")
+        raise unreadable(path, why)
+    refusal = file_refusal(path, text if state == "file" else None)
     read = {"consent": {path: {"consent": refusal is None, "reason": refusal}}}
     if pve_version:
         read["pve_version"] = parse_pveversion(head.partition(_VERSION_MARK + "\n")[2])
@@ -72,8 +75,8 @@ def parse_host_step(answer: dict, path: str, pve_version: bool) -> dict:
 
 
 # The states of the consent file the host step prints: None when it was read or is missing, else why it cannot be.
-_CONSENT_STATES = {"file": None, "missing": None, "unreadable": "Permission denied", "directory": "Is a directory",
-                   "special": "not a regular file (a FIFO or a device is never read)"}
+_CONSENT_STATES = {"file": None, "missing": None, "unreadable": os.strerror(errno.EACCES),
+                   "directory": os.strerror(errno.EISDIR), "special": NOT_A_REGULAR_FILE}
 
 
 class ControllerContext(TaskContext):
