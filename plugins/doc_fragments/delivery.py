@@ -15,9 +15,8 @@ options:
       - Where the HTTP requests to the backend leave from.
       - V(controller) sends them from the Ansible controller, in the worker that runs the task, with no module
         shipped to the host and nothing needed there. Only what belongs to the host is read on the host, once per
-        host, namely the consent file (with O(diagnostics=auto)) and C(pveversion) (when O(ignore:pve_version) is not given), by
-        M(community_scripts.telemetry.pve_telemetry_host_facts), which needs nothing beyond Python's standard
-        library. The answer is kept as the host fact C(pve_telemetry_host), so later telemetry tasks on that host
+        host, namely the consent file (with O(diagnostics=auto)) and C(pveversion) (when O(ignore:pve_version) is not given),
+        by one POSIX shell command: no Python runs on the host for it. The answer is kept as the host fact C(pve_telemetry_host), so later telemetry tasks on that host
         do not ask again. O(diagnostics=yes) or V(no) with a given O(ignore:pve_version) skips the host entirely. The
         controller needs the C(requests) library, and with it O(ignore:spool_dir) is a directory on the controller,
         shared by every host and fork. A host that cannot be reached for its consent sends nothing.

@@ -13,10 +13,11 @@ version_added: 0.2.0
 description:
   - Reads the operator's consent file and the output of C(pveversion) on the host, and keeps both as the host fact
     C(pve_telemetry_host). Sends nothing, and needs nothing on the host beyond Python's standard library.
-  - The telemetry modules run this once per host by themselves when they deliver from the controller
-    (O(community_scripts.telemetry.pve_telemetry_report#module:delivery=controller), the default) and need
-    the consent file (O(community_scripts.telemetry.pve_telemetry_report#module:diagnostics=auto)) or the version;
-    later telemetry tasks on that host read the fact instead of asking again.
+  - The telemetry modules read the same once per host by themselves, with one shell command, when they deliver
+    from the controller (O(community_scripts.telemetry.pve_telemetry_report#module:delivery=controller), the
+    default) and need the consent file (O(community_scripts.telemetry.pve_telemetry_report#module:diagnostics=auto))
+    or the version, and keep it in the same fact; later telemetry tasks on that host read the fact instead of asking
+    again.
   - Run it yourself to read a consent file or the version again within a play, for example after changing them.
 author:
   - Community Scripts telemetry maintainers (@community-scripts)

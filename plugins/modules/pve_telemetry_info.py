@@ -23,7 +23,7 @@ description:
     (see the C(community_scripts.telemetry.telemetry_server) role).
   - An unauthorized read is never answered as an empty fleet. PocketBase answers a guarded list with an empty
     list, so O(token) is checked first, on a superuser-only endpoint, and the task fails (RV(error_kind=unauthorized),
-    whatever O(fail_on_error) says) when it is garbage, expired, revoked or not a superuser's. Without a token, it
+    unless O(on_failure=warn)) when it is garbage, expired, revoked or not a superuser's. Without a token, it
     fails when the backend's aggregates route says the collection is guarded. A backend without the hooks cannot
     tell; an anonymous question that finds no record then warns that a guarded collection shows anonymous callers nothing.
   - Only reads. The aggregates request and each page of records get the time budget described in O(timeout).
@@ -100,14 +100,14 @@ EXAMPLES = r"""
 RETURN = r"""
 error_kind:
   description:
-    - What kind of failure ended the task, for playbooks that go on after it (the C(provision) role warns with it).
+    - What kind of failure ended the task, or, with O(on_failure=warn), the failure the task turned into a warning.
     - V(bad_input) for an option value that cannot be sent (see RV(option)), V(missing_library) when C(requests) is
-      missing where the request leaves from, V(delivery) for a delivery problem with O(fail_on_error=true),
+      missing where the request leaves from, V(delivery) for a delivery problem with O(on_failure=fail),
       V(unauthorized) when the backend refuses the question (a missing, wrong, expired or revoked token on a
       guarded collection); an unauthorized read always fails, since its empty answer is not an empty fleet.
     - V(unauthorized) when the backend refused the question (HTTP 401 or 403), that is no token on a guarded
       collection, or a token that is not a live superuser token.
-  returned: when the task failed
+  returned: when the task failed, or would have without O(on_failure=warn)
   type: str
   sample: bad_input
 option:
