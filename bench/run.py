@@ -182,6 +182,7 @@ def bench_role(server: PocketBase, hosts: int, forks: int, repetitions: int, wor
     variants = {
         "role, diagnostics yes": ("role.yml", {"url": server.url}),
         "role, diagnostics auto": ("role.yml", {"url": server.url, "consent_file": str(consent_file)}),
+        "role, diagnostics yes, a spool": ("role.yml", {"url": server.url, "spool_dir": str(workdir / "spool")}),
         "command: true alone": ("command.yml", {}),
     }
     times = {name: [] for name in variants}
@@ -191,7 +192,8 @@ def bench_role(server: PocketBase, hosts: int, forks: int, repetitions: int, wor
     medians = {name: statistics.median(values) for name, values in times.items()}
     return {"hosts": hosts, "forks": forks, "repetitions": repetitions, "times": times, "medians": medians,
             "ratio": medians["role, diagnostics yes"] / medians["command: true alone"],
-            "ratio_auto": medians["role, diagnostics auto"] / medians["command: true alone"]}
+            "ratio_auto": medians["role, diagnostics auto"] / medians["command: true alone"],
+            "ratio_spool": medians["role, diagnostics yes, a spool"] / medians["command: true alone"]}
 
 
 def bench_worst_case(workdir: Path) -> dict:
@@ -386,7 +388,7 @@ def main() -> int:
     parser.add_argument("--output", default=str(REPO_ROOT / "docs" / "benchmarks.md"))
     parser.add_argument("--json", default=str(REPO_ROOT / "build" / "benchmarks.json"))
     parser.add_argument("--render-only", action="store_true", help="rewrite the page from --json without measuring")
-    parser.add_argument("--only", choices=["info"], help="run only this part; the page keeps the other parts from --json")
+    parser.add_argument("--only", choices=["info", "role"], help="run only this part; the page keeps the other parts from --json")
     parser.add_argument("--info-sizes", default="10000,100000,1000000")
     parser.add_argument("--fallback-cap", type=int, default=1000000,
                         help="read the records (the fallback) only up to this many; larger sizes show the server alone")
@@ -414,6 +416,25 @@ def main() -> int:
         page = page.split(INFO_HEADING, 1)[0].rstrip("\n") + "\n\n" + render_info(results["info"])
         Path(args.output).write_text(page)
         print(render_info(results["info"]))
+        return 0
+    if args.only == "role":
+        results = json.loads(Path(args.json).read_text()) if Path(args.json).exists() else {}
+        server = PocketBase()
+        try:
+            print("provision role ...", flush=True)
+            results["role"] = dict(bench_role(server, args.hosts, args.forks, args.repetitions, workdir),
+                                   command=command.strip(), date=date, machine=machine())
+        finally:
+            server.stop()
+            shutil.rmtree(workdir, ignore_errors=True)
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(results, indent=2))
+        # Only the role's section of the page is replaced; the rest stays as it was measured.
+        page = Path(args.output).read_text()
+        before, rest = page.split(ROLE_HEADING, 1)
+        after = rest[rest.index("\n## "):] if "\n## " in rest else ""
+        Path(args.output).write_text(before + "\n".join(render_role(results["role"])) + "\n" + after)
+        print("\n".join(render_role(results["role"])))
         return 0
     previous_info = json.loads(Path(args.json).read_text()).get("info") if Path(args.json).exists() else None
     results = {"command": command.strip(), "machine": machine(), "date": date}
@@ -444,6 +465,7 @@ def main() -> int:
 
 
 INFO_HEADING = "## 5. Fleet questions at scale"
+ROLE_HEADING = "### The provision role's overhead"
 
 
 def render_role(role: dict | None) -> list:
@@ -462,7 +484,8 @@ def render_role(role: dict | None) -> list:
         lines.append(f"| {name} | {role['medians'][name]:.2f} s | {', '.join(f'{value:.2f}' for value in values)} |")
     lines += [
         "",
-        f"- role / `command: true` alone: **{role['ratio']:.2f}x** (diagnostics yes), **{role['ratio_auto']:.2f}x** (diagnostics auto)",
+        f"- role / `command: true` alone: **{role['ratio']:.2f}x** (diagnostics yes), **{role['ratio_auto']:.2f}x** (diagnostics auto)"
+        + (f", **{role['ratio_spool']:.2f}x** (diagnostics yes, a spool to flush)" if "ratio_spool" in role else ""),
         "",
         "Where the rest goes: the role is about fifteen tasks per host around the one command. Two of them run on",
         "the host: the command itself, and one small module that reads the consent file and `pveversion`",

@@ -31,7 +31,7 @@ options:
         A backend that accepts connections and never answers, or answers one byte at a time, is cut off then.
       - "One module call spends at most O(timeout) * (O(retries) + 1) seconds on the network, waits between
         attempts included: 12 seconds with the defaults. The budget starts at the call's first request. When it
-        is spent, the module gives up (see O(fail_on_error) and O(ignore:spool_dir))."
+        is spent, the module gives up (see O(on_failure) and O(ignore:spool_dir))."
     type: float
     default: 4
   retries:
@@ -54,12 +54,26 @@ options:
       - A PEM file of the certificate authorities to trust for an C(https://) O(url), for a backend whose
         certificate a private CA signed. When not set, the system's trusted authorities are used.
     type: path
+  on_failure:
+    description:
+      - What a failure of the task does. A failure is anything that keeps the task from doing its job: the backend
+        cannot be reached, is too slow or refuses the request, an option value is bad (the consent file cannot be read
+        among them), C(requests) is missing where the request leaves from, or the task itself breaks.
+      - V(warn) turns every failure into a warning at default verbosity, and the task goes on, not failed; its
+        result keeps RV(error_kind) and C(msg), which say what failed. Telemetry then never stops the play it
+        describes, which is what the C(community_scripts.telemetry.provision) role asks for.
+      - V(fail) fails the task on every failure, a delivery problem included.
+      - When not set, a bad option value fails the task and a delivery problem is a warning (with O(ignore:spool_dir),
+        the event is kept for a later flush), or a failure with O(fail_on_error=true).
+      - When set, O(fail_on_error) does not matter.
+    type: str
+    choices: [fail, warn]
   fail_on_error:
     description:
-      - What to do when the backend cannot be reached or refuses a request.
-      - By default telemetry never fails the task it describes. The problem becomes a warning
-        and the module returns C(reported=false); with a spool, the event is kept for a later flush.
-      - Set to V(true) to fail the task instead. Bad option values always fail the task.
+      - Deprecated, use O(on_failure=fail) instead, which does the same. It is removed in version 1.0.0 of this
+        collection.
+      - V(true) fails the task when the backend cannot be reached or refuses a request, where by default that is a
+        warning. Not used when O(on_failure) is set.
     type: bool
     default: false
 requirements:

@@ -16,11 +16,11 @@ options:
       - V(controller) sends them from the Ansible controller, in the worker that runs the task, with no module
         shipped to the host and nothing needed there. Only what belongs to the host is read on the host, at most
         once per host and run, namely the consent file (with O(diagnostics=auto)) and C(pveversion) (when
-        O(ignore:pve_version) is not given), by M(community_scripts.telemetry.pve_telemetry_host_facts), which needs
-        nothing beyond Python's standard library. The reading is kept as the host fact C(pve_telemetry_host), under the
-        name of the host read (the delegated host for a task with C(delegate_to)) and sealed for this run only. A
-        reading from a fact cache, AWX fact storage, C(set_fact) or C(-e) is never consent, and the host is read
-        again. O(diagnostics=yes) or V(no) with a given O(ignore:pve_version) skips the host entirely. The
+        O(ignore:pve_version) is not given), by one POSIX shell command, so no Python runs on the host for it. The
+        reading is kept as the host fact C(pve_telemetry_host), under the name of the host read (the delegated host
+        for a task with C(delegate_to)) and sealed for this run only. A reading from a fact cache, AWX fact storage,
+        C(set_fact) or C(-e) is never consent, and the host is read again. O(diagnostics=yes) or V(no) with a given
+        O(ignore:pve_version) skips the host entirely. The
         controller needs the C(requests) library, and with it O(ignore:spool_dir) is a directory on the controller,
         shared by every host and fork. A host that cannot be reached for its consent, or whose answer is not the
         module's, sends nothing.

@@ -39,6 +39,11 @@ DELIVERY_CONTROLLER = "controller"
 DELIVERY_HOST = "host"
 DELIVERIES = (DELIVERY_CONTROLLER, DELIVERY_HOST)
 
+ON_FAILURE_FAIL = "fail"
+ON_FAILURE_WARN = "warn"
+# fail_on_error is deprecated for on_failure=fail; it is removed in this version of the collection.
+FAIL_ON_ERROR_REMOVED_IN = "1.0.0"
+
 
 def connection_argument_spec() -> dict:
     """How to reach the backend, and what to do when it cannot be reached."""
@@ -49,7 +54,9 @@ def connection_argument_spec() -> dict:
         retries=dict(type="int", default=DEFAULT_RETRIES),
         validate_certs=dict(type="bool", default=True),
         ca_path=dict(type="path"),
-        fail_on_error=dict(type="bool", default=False),
+        on_failure=dict(type="str", choices=[ON_FAILURE_FAIL, ON_FAILURE_WARN]),
+        fail_on_error=dict(type="bool", default=False, removed_in_version=FAIL_ON_ERROR_REMOVED_IN,
+                           removed_from_collection="community_scripts.telemetry"),
     )
 
 

@@ -47,6 +47,10 @@ def parse_consent(text: str) -> bool:
     return consent
 
 
+# Why a consent file that is neither missing nor a regular file is not read.
+NOT_A_REGULAR_FILE = "not a regular file (a FIFO or a device is never read)"
+
+
 def _read_consent_file(path: str) -> str:
     """The text of a consent file. Only a regular file is read, and only its first 64 KiB: a FIFO or a
     device would otherwise keep the task waiting for ever (O_NONBLOCK lets the open return at once)."""
@@ -56,7 +60,7 @@ def _read_consent_file(path: str) -> str:
         if stat.S_ISDIR(mode):
             raise OSError(errno.EISDIR, os.strerror(errno.EISDIR))
         if not stat.S_ISREG(mode):
-            raise OSError(errno.EINVAL, "not a regular file (a FIFO or a device is never read)")
+            raise OSError(errno.EINVAL, NOT_A_REGULAR_FILE)
         return handle.read(MAX_CONSENT_FILE_SIZE).decode("utf-8", errors="replace")
 
 
@@ -74,9 +78,21 @@ def consent_refusal(choice: str, path: str) -> str | None:
     try:
         text = _read_consent_file(path)
     except FileNotFoundError:
-        return f"no diagnostics file at {path}: the operator did not opt in"
+        text = None
     except OSError as error:
-        raise TelemetryValueError("diagnostics_file", f"cannot read {path}: {error.strerror}") from None
+        raise unreadable(path, error.strerror) from None
+    return file_refusal(path, text)
+
+
+def file_refusal(path: str, text: str | None) -> str | None:
+    """None when the consent file's text says yes; otherwise why not (``text`` None: there is no file)."""
+    if text is None:
+        return f"no diagnostics file at {path}: the operator did not opt in"
     if parse_consent(text):
         return None
     return f"{path} does not say DIAGNOSTICS=yes: the operator did not opt in"
+
+
+def unreadable(path: str, why: str) -> TelemetryValueError:
+    """The error of a consent file that exists and cannot be read."""
+    return TelemetryValueError("diagnostics_file", f"cannot read {path}: {why}")

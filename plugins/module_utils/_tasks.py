@@ -16,7 +16,7 @@ result with ``failed`` ends the task as failed.
 
 from __future__ import annotations
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import DELIVERY_HOST
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import DELIVERY_HOST, ON_FAILURE_FAIL
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id, check_url, shown
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import (
@@ -79,7 +79,7 @@ def bad_input(error: TelemetryValueError, result: dict | None = None) -> dict:
 
 def delivery_problem(ctx: TaskContext, params: dict, error: TelemetryError, result: dict,
                      spool: Spool | None = None, event: dict | None = None) -> dict:
-    """Keep the event in the spool when there is one, then warn, or fail with O(fail_on_error=true)."""
+    """Keep the event in the spool when there is one, then warn, or fail with O(on_failure=fail)."""
     result["msg"] = str(error)
     if spool and event and not ctx.check_mode:
         try:
@@ -93,7 +93,7 @@ def delivery_problem(ctx: TaskContext, params: dict, error: TelemetryError, resu
             # Which machine's disk: in an execution environment (AWX) the controller's spool under HOME ends with the job.
             machine = "the managed host" if params.get("delivery") == DELIVERY_HOST else "the controller"
             result["msg"] = f"{error}; kept in the spool {spool.path} on {machine}"
-    if params["fail_on_error"]:
+    if params.get("on_failure") == ON_FAILURE_FAIL or (params.get("on_failure") is None and params["fail_on_error"]):
         return dict(result, failed=True, http_status=error.status, field_errors=error.field_errors, error_kind="delivery")
     ctx.warn(f"Telemetry not delivered: {result['msg']}")
     return result

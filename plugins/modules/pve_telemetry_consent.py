@@ -15,11 +15,10 @@ description:
     can decide once and pass V(yes) or V(no) as O(community_scripts.telemetry.pve_telemetry_report#module:diagnostics)
     to every telemetry task that follows.
   - Reads only O(diagnostics_file) on the host; sends nothing.
-  - Runs on the controller. With O(diagnostics=auto) it reads the consent file on the host with
-    M(community_scripts.telemetry.pve_telemetry_host_facts) (Python's standard library only), together with the
-    host's Proxmox VE version, and keeps both for the rest of the run as the host fact C(pve_telemetry_host), so
-    that the telemetry tasks after it do not ask the host again. A reading of an earlier run (a fact cache, AWX
-    fact storage) is never used. V(yes) and V(no) need no host at all.
+  - Runs on the controller. With O(diagnostics=auto) it reads the consent file on the host with one shell command
+    (no Python runs there for it), together with the host's Proxmox VE version, and keeps both for the rest of the
+    run as the host fact C(pve_telemetry_host), so that the telemetry tasks after it do not ask the host again. A
+    reading of an earlier run (a fact cache, AWX fact storage) is never used. V(yes) and V(no) need no host at all.
 author:
   - Community Scripts telemetry maintainers (@community-scripts)
 extends_documentation_fragment:

@@ -84,10 +84,10 @@ EXAMPLES = r"""
 RETURN = r"""
 error_kind:
   description:
-    - What kind of failure ended the task, for playbooks that go on after it (the C(provision) role warns with it).
+    - What kind of failure ended the task, or, with O(on_failure=warn), the failure the task turned into a warning.
     - V(bad_input) for an option value that cannot be sent (see RV(option)), V(missing_library) when C(requests) is
-      missing where the request leaves from, V(delivery) for a delivery problem with O(fail_on_error=true).
-  returned: when the task failed
+      missing where the request leaves from, V(delivery) for a delivery problem with O(on_failure=fail).
+  returned: when the task failed, or would have without O(on_failure=warn)
   type: str
   sample: bad_input
 option:

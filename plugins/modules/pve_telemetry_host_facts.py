@@ -13,11 +13,11 @@ version_added: 0.2.0
 description:
   - Reads the operator's consent file and the output of C(pveversion) on the host, and returns both. Sends
     nothing, sets no fact, and needs nothing on the host beyond Python's standard library.
-  - The telemetry modules run it by themselves when they deliver from the controller
-    (O(community_scripts.telemetry.pve_telemetry_report#module:delivery=controller), the default) and need
-    the consent file (O(community_scripts.telemetry.pve_telemetry_report#module:diagnostics=auto)) or the version,
-    at most once per host and run. They keep what it answered as the host fact C(pve_telemetry_host), sealed for that
-    run only, and check the answer. One that is not what this module returns counts as no consent.
+  - The telemetry modules read the same on the host by themselves, with one shell command, when they deliver
+    from the controller (O(community_scripts.telemetry.pve_telemetry_report#module:delivery=controller), the
+    default) and need the consent file (O(community_scripts.telemetry.pve_telemetry_report#module:diagnostics=auto))
+    or the version, at most once per host and run, and keep it as the host fact C(pve_telemetry_host), sealed for
+    that run only.
   - Run it yourself to see what a host says. What it returns is not consent for the telemetry tasks, which read
     the host themselves.
 author:

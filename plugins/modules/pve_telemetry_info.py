@@ -24,12 +24,12 @@ description:
     (the module signs in, as the fleet report does), or a superuser O(token) you already have.
   - An unauthorized read is never answered as an empty fleet. PocketBase answers a guarded list with an empty
     list, so O(token) is checked first, on a superuser-only endpoint, and the task fails (RV(error_kind=unauthorized),
-    whatever O(fail_on_error) says) when it is garbage, expired, revoked or not a superuser's. Without a token, it
+    unless O(on_failure=warn)) when it is garbage, expired, revoked or not a superuser's. Without a token, it
     fails when the backend's aggregates route says the collection is guarded. A backend without the hooks cannot
     tell; an anonymous question that finds no record then warns that a guarded collection shows anonymous callers nothing.
   - Only reads. The aggregates request and each page of records get the time budget described in O(timeout).
   - A question the backend does not answer (unreachable, no answer in time, an HTTP error) fails the task, whatever
-    O(fail_on_error) says, since an empty answer would read as an empty fleet. O(fail_on_error) and the spool are
+    O(on_failure) says, since an empty answer would read as an empty fleet. O(on_failure=fail) and the spool are
     for writes.
   - Asked from the controller by default, which needs the C(requests) library (see O(delivery)).
 author:
@@ -130,16 +130,16 @@ EXAMPLES = r"""
 RETURN = r"""
 error_kind:
   description:
-    - What kind of failure ended the task, for playbooks that go on after it (the C(provision) role warns with it).
+    - What kind of failure ended the task, or, with O(on_failure=warn), the failure the task turned into a warning.
     - V(bad_input) for an option value that cannot be sent (see RV(option)), V(missing_library) when C(requests) is
       missing where the request leaves from.
     - V(unauthorized) when the backend refused the question (HTTP 401 or 403), that is no token on a guarded
       collection, or a token that is garbage, expired, revoked or not a superuser's, or when the sign-in with
       O(email) and O(password) was refused (wrong email or password, or too many guesses). An unauthorized read
-      always fails, whatever O(fail_on_error) says, since its empty answer is not an empty fleet.
+      always fails, whatever O(on_failure) says, since its empty answer is not an empty fleet.
     - V(unreachable), V(timeout) or V(http_status) when the backend did not answer the question, that is it cannot
       be reached, it did not answer within the time budget, or it answered with an HTTP error (see RV(http_status)).
-  returned: when the task failed
+  returned: when the task failed, or would have without O(on_failure=warn)
   type: str
   sample: bad_input
 http_status:

@@ -22,14 +22,30 @@ docs/benchmarks.md).
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import DELIVERY_HOST, delivery_argument_spec
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import (
+    DELIVERY_HOST,
+    ON_FAILURE_WARN,
+    delivery_argument_spec,
+)
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import HAS_REQUESTS
 from ansible_collections.community_scripts.telemetry.plugins.plugin_utils._controller import ControllerContext
+
+
+def failure_as_warning(result: dict) -> dict:
+    """O(on_failure=warn): a failed result becomes a warning at default verbosity, and the task goes on.
+
+    The result keeps what says why (C(msg), C(error_kind), C(option)), so that a play can still tell."""
+    if not result.get("failed"):
+        return result
+    result = {key: value for key, value in result.items() if key != "failed"}
+    why = result.get("msg") or "the task failed"
+    result["warnings"] = [*result.get("warnings", []), f"Telemetry failed, and the play goes on (on_failure=warn): {why}"]
+    return result
 
 
 class TelemetryAction(ActionBase):
@@ -46,25 +62,39 @@ class TelemetryAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
+        if self._task.args.get("on_failure") != ON_FAILURE_WARN:
+            result.update(self._run_task(task_vars or {}))
+            return result
+        # on_failure=warn: whatever fails, the option check, the module on the host or this plugin, is a warning.
+        try:
+            result.update(self._run_task(task_vars or {}))
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            message = error.message if isinstance(error, AnsibleError) else f"{type(error).__name__}: {error}"
+            result.update(failed=True, msg=message)
+        return failure_as_warning(result)
+
+    def _run_task(self, task_vars: dict) -> dict:
         if self._task.args.get("delivery", delivery_argument_spec()["delivery"]["default"]) == DELIVERY_HOST and not self.CONTROLLER_ONLY:
             # The module checks its options on the host, as it always did.
-            result.update(self._execute_module(module_name=self._task.resolved_action, module_args=self._task.args,
-                                               task_vars=task_vars))
-            return result
-        params = self._validated_options()
+            return self._execute_module(module_name=self._task.resolved_action, module_args=self._task.args,
+                                        task_vars=task_vars)
+        params, deprecations = self._validated_options()
         if self.NEEDS_REQUESTS and not HAS_REQUESTS:
-            return dict(result, failed=True, error_kind="missing_library",
+            return dict(failed=True, error_kind="missing_library",
                         msg=f"{missing_required_lib('requests')} With delivery=controller (the default) it is needed on "
                             "the controller; delivery=host needs it on the managed host.")
-        ctx = ControllerContext(self, params, task_vars or {})
-        result.update(type(self).RUN(params, ctx))
+        ctx = ControllerContext(self, params, task_vars)
+        result = type(self).RUN(params, ctx)
         result.update(ctx.facts())
         if ctx.warnings:
             result.setdefault("warnings", []).extend(ctx.warnings)
+        if deprecations:  # a deprecated option, said as the module says it on the host
+            result["deprecations"] = deprecations
         return result
 
-    def _validated_options(self) -> dict:
-        """The task's options, checked against the module's argument spec, as the module would check them.
+    def _validated_options(self) -> tuple:
+        """The task's options, checked against the module's argument spec, as the module would check them,
+        and the deprecations of the options given.
 
         An option with an environment fallback (E(PVE_TELEMETRY_URL), E(PVE_TELEMETRY_TOKEN)) takes the
         variable from the task's C(environment) first, then from the controller's: a play that sets it with
@@ -83,7 +113,7 @@ class TelemetryAction(ActionBase):
         validation = ArgumentSpecValidator(spec).validate(args)
         if validation.error_messages:
             raise AnsibleActionFail(f"{self._task.resolved_action}: {'; '.join(validation.error_messages)}")
-        return validation.validated_parameters
+        return validation.validated_parameters, list(validation._deprecations)  # pylint: disable=protected-access
 
     def _task_environment(self) -> dict:
         environment = {}

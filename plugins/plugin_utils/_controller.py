@@ -5,8 +5,10 @@
 
 """The managed host seen from the controller, for a task delivered from there. PRIVATE to this collection.
 
-What belongs to the host, its consent file and its ``pveversion``, is read on the host by the small
-``pve_telemetry_host_facts`` module (Python's standard library only), at most once per host and run.
+What belongs to the host, its consent file and its ``pveversion``, is read on the host by one POSIX shell
+command, at most once per host and run: no module is shipped and no Python starts there (a module run would
+cost as much as the provisioning command it describes). The file is judged on the controller by the same code
+as on the host (``_consent``), so whatever the host prints can only be a consent file's text or a version.
 
 A reading is kept for the rest of the run as the host fact ``pve_telemetry_host``, one entry per host
 read, each sealed with an HMAC under a key that lives only in this ``ansible-playbook`` process (it is
@@ -15,29 +17,84 @@ A fact cache, AWX's fact storage, ``set_fact`` or ``-e`` can hand a task a ``pve
 but none of them can seal it for this run: an unsealed or foreign entry is never consent, and the host is
 read again. The entry is keyed by the host whose file was read, so a delegated task's reading (which
 Ansible stores on the inventory host unless ``delegate_facts`` is set) is never taken for another host's.
-Whatever the host answers is checked: an answer that is not what the module returns means no consent.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import json
 import os
 import re
+import shlex
 
 from ansible.errors import AnsibleConnectionFailure
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import HOST_FACT, consent_refusal
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._pve_version import PVE_VERSION_NOT_FOUND, usable_pve_version
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import (
+    HOST_FACT,
+    MAX_CONSENT_FILE_SIZE,
+    NOT_A_REGULAR_FILE,
+    consent_refusal,
+    file_refusal,
+    unreadable,
+)
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._pve_version import PVE_VERSION_NOT_FOUND, parse_pveversion
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import TaskContext
 
-HOST_FACTS_MODULE = "community_scripts.telemetry.pve_telemetry_host_facts"
 # This run's sealing key: made once, in the process that loads the action plugins, and inherited by its workers.
 _RUN_KEY = os.urandom(32)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-MAX_REASON = 500
+
+# The answer of the host step, one marker line before each part.
+_VERSION_MARK = "--pve-telemetry-version--"
+_CONSENT_MARK = "--pve-telemetry-consent--"
+
+
+class HostStepError(Exception):
+    """The host step gave no usable answer."""
+
+
+def host_step_command(path: str, pve_version: bool) -> str:
+    """One POSIX shell command that prints the host's pveversion (when wanted) and the state and head of the consent
+    file. Only a regular file is read, and only its first 64 KiB: a FIFO or a device is never opened."""
+    quoted = shlex.quote(path)
+    version = (f"printf '%s\\n' {_VERSION_MARK}; if command -v pveversion >/dev/null 2>&1; "
+               "then pveversion 2>/dev/null || true; fi; " if pve_version else "")
+    return (f"{version}printf '%s\\n' {_CONSENT_MARK}; "
+            f"if [ -f {quoted} ]; then if [ -r {quoted} ]; then echo file; head -c {MAX_CONSENT_FILE_SIZE} {quoted}; "
+            f"else echo unreadable; fi; elif [ -d {quoted} ]; then echo directory; "
+            f"elif [ -e {quoted} ]; then echo special; else echo missing; fi")
+
+
+def parse_host_step(answer: dict, path: str, pve_version: bool) -> dict:
+    """What the host step read: ``consent`` for the file, as pve_telemetry_host_facts keeps it, and ``pve_version``.
+
+    An unreadable consent file raises TelemetryValueError for O(diagnostics_file), as on the host; an answer that
+    is not the step's raises HostStepError."""
+    if answer.get("rc") != 0:
+        raise HostStepError((answer.get("stderr") or answer.get("stdout") or "the host step failed").strip()[:500])
+    out = answer.get("stdout") or ""
+    head, mark, tail = out.partition(_CONSENT_MARK + "\n")
+    state, dummy, text = tail.partition("\n")
+    if not mark or state not in _CONSENT_STATES:
+        raise HostStepError("the host's answer is not the host step's")
+    why = _CONSENT_STATES[state]
+    if why:
+        raise unreadable(path, why)
+    refusal = file_refusal(path, text if state == "file" else None)
+    read = {"consent": {path: {"consent": refusal is None, "reason": refusal}}}
+    if pve_version:
+        output = head.partition(_VERSION_MARK + "\n")[2]
+        read["pve_version"] = parse_pveversion(output)
+        # pveversion printed something that is no version: said by the caller, never sent.
+        read["unusable_version"] = bool(output.strip()) and read["pve_version"] == PVE_VERSION_NOT_FOUND
+    return read
+
+
+# The states of the consent file the host step prints: None when it was read or is missing, else why it cannot be.
+_CONSENT_STATES = {"file": None, "missing": None, "unreadable": os.strerror(errno.EACCES),
+                   "directory": os.strerror(errno.EISDIR), "special": NOT_A_REGULAR_FILE}
 
 
 def seal(host: str, reading: dict) -> str:
@@ -54,21 +111,6 @@ def sealed_reading(fact, host: str) -> dict | None:
         return None
     reading = {key: value for key, value in entry.items() if key != "seal"}
     return reading if hmac.compare_digest(entry["seal"], seal(host, reading)) else None
-
-
-def checked_answer(answer, path: str) -> tuple[dict | None, str | None]:
-    """The host step's answer as (consent entry, pve_version), or (None, None) if it is not the module's shape.
-
-    A consent entry is ``{"consent": bool, "reason": str | None}``; only the boolean True is consent. A
-    ``pve_version`` that is not a version is ``not found``."""
-    if not isinstance(answer, dict) or answer.get("diagnostics_file") != path:
-        return None, None
-    consent, reason = answer.get("consent"), answer.get("reason")
-    if not isinstance(consent, bool) or not (reason is None or isinstance(reason, str)) or (not consent and not reason):
-        return None, None
-    version = answer.get("pve_version")
-    return {"consent": consent, "reason": None if consent else _CONTROL.sub("?", reason[:MAX_REASON])}, (
-        None if version is None else usable_pve_version(version))
 
 
 class ControllerContext(TaskContext):
@@ -124,34 +166,27 @@ class ControllerContext(TaskContext):
         return self.reading.get("pve_version") or PVE_VERSION_NOT_FOUND
 
     def _read_host(self, pve_version: bool) -> None:
-        """The one host step: read the consent file and, when wanted, pveversion, with Python's standard library only.
+        """The one host step: read the consent file and, when wanted, pveversion, with one shell command.
 
         Tried once per task: a host that could not answer (``unread``) is not asked again by the same task."""
         path = self.params["diagnostics_file"]
-        args = dict(diagnostics_file=path, pve_version=pve_version)
         try:
-            answer = self.action._execute_module(module_name=HOST_FACTS_MODULE, module_args=args, task_vars=self.task_vars)
+            answer = self.action._low_level_execute_command(host_step_command(path, pve_version), sudoable=True)
         except AnsibleConnectionFailure as error:
-            answer = dict(failed=True, msg=f"the host cannot be reached ({error.message})")
-        if not isinstance(answer, dict):
-            answer = {}
-        if answer.get("failed") and answer.get("option") == "diagnostics_file":
-            # The consent file exists and cannot be read: bad input, as the module says on the host.
-            raise TelemetryValueError("diagnostics_file", str(answer.get("msg")).split(": ", 1)[-1][:500])
-        if answer.get("failed") or answer.get("unreachable"):
+            answer = dict(rc=-1, stderr=f"the host cannot be reached ({error.message})")
+        try:
+            read = parse_host_step(answer, path, pve_version)
+        except HostStepError as error:
             # Nothing is sent without consent, and a host that cannot answer cannot give it.
-            self.unread = str(answer.get("msg") or "the host step failed")[:500]
+            self.unread = _CONTROL.sub("?", str(error))
+            if answer.get("rc") == 0:
+                self.warn(f"{self.owner} gave an unusable answer to the consent step ({error}): nothing is sent for it")
             return
-        consent, version = checked_answer(answer, path)
-        if consent is None:
-            self.unread = "its answer was not what pve_telemetry_host_facts returns, so it counts as no consent"
-            self.warn(f"{self.owner} gave an unusable answer to the consent step: nothing is sent for it")
-            return
-        self.reading["consent"][path] = consent
-        if version is not None:
-            if version == PVE_VERSION_NOT_FOUND and answer.get("pve_version") != PVE_VERSION_NOT_FOUND:
-                self.warn(f"{self.owner} answered a pve_version that is not a version: sent as '{PVE_VERSION_NOT_FOUND}'")
-            self.reading["pve_version"] = version
+        self.reading["consent"].update(read["consent"])
+        if "pve_version" in read:
+            if read.pop("unusable_version"):
+                self.warn(f"{self.owner} answered a pveversion that is not a version: sent as '{PVE_VERSION_NOT_FOUND}'")
+            self.reading["pve_version"] = read["pve_version"]
         self.learned = True
 
     def facts(self) -> dict:
