@@ -24,7 +24,7 @@ CHOICES = ("auto", "yes", "no")
 DEFAULT_CHOICE = "auto"
 MAX_CONSENT_FILE_SIZE = 64 * 1024
 # The host fact that keeps what telemetry read on a host, its consent and its Proxmox VE version
-# (the controller delivery keeps there what pve_telemetry_host_facts read, sealed for the run; see plugin_utils/_controller.py).
+# (the controller delivery keeps there what its host step read, sealed for the run; see plugin_utils/_controller.py).
 HOST_FACT = "pve_telemetry_host"
 
 

@@ -6,9 +6,10 @@
 #   - a cacheable set_fact, set_fact ansible_facts and -e are not consent;
 #   - consent belongs to the host whose file was read (delegate_to);
 #   - an unusable answer is no consent, never a crash; a pve_version that is not a version is not sent.
-# Each "host" is this machine with its own directory: its interpreter is a wrapper that runs Python
-# there, and diagnostics_file is the relative path "diagnostics", so each host reads its own file.
-# The liars' interpreters are stand-ins that print a crafted answer instead of running the module.
+# Each "host" is this machine with its own directory: its shell (ansible_shell_executable, which runs the
+# controller delivery's host step) is a wrapper that runs /bin/sh there, and diagnostics_file is the relative
+# path "diagnostics", so each host reads its own file. The liars' shells are stand-ins that print a crafted
+# answer instead of running the host step.
 set -euxo pipefail
 
 export ANSIBLE_ROLES_PATH=..
@@ -23,24 +24,24 @@ host_dir() { mkdir -p "$out/hosts/$1"; echo "$out/hosts/$1"; }
 say() { printf 'DIAGNOSTICS=%s\n' "$2" > "$(host_dir "$1")/diagnostics"; }
 
 for host in pve_a pve_b; do
-  printf '#!/bin/sh\ncd "$(dirname "$0")" && exec %s "$@"\n' "$python" > "$(host_dir "$host")/python"
-  chmod +x "$out/hosts/$host/python"
+  printf '#!/bin/sh\ncd "$(dirname "$0")" && exec /bin/sh "$@"\n' > "$(host_dir "$host")/sh"
+  chmod +x "$out/hosts/$host/sh"
 done
-liar() {  # liar NAME JSON: a host whose "Python" answers JSON to whatever it is asked
-  printf '#!/bin/sh\ncat <<"ANSWER"\n%s\nANSWER\n' "$2" > "$(host_dir "$1")/python"
-  chmod +x "$out/hosts/$1/python"
+liar() {  # liar NAME TEXT: a host whose shell answers TEXT to whatever it is asked
+  printf '#!/bin/sh\ncat <<"ANSWER"\n%b\nANSWER\n' "$2" > "$(host_dir "$1")/sh"
+  chmod +x "$out/hosts/$1/sh"
 }
-liar liar_string '{"changed": false, "diagnostics_file": "diagnostics", "consent": "no", "reason": null}'
-liar liar_list '{"changed": false, "diagnostics_file": "diagnostics", "consent": [1, 2], "reason": "x"}'
-liar liar_empty '{"changed": false}'
+liar liar_string 'consent: yes'
+liar liar_list '--pve-telemetry-consent--\nyes'
+liar liar_empty ''
 liar liar_array '[1, 2]'
-liar liar_version '{"changed": false, "diagnostics_file": "diagnostics", "consent": true, "reason": null, "pve_version": "8.2\u001b[31m<script>alert(1)</script>\u0007\r\nX"}'
+liar liar_version '--pve-telemetry-version--\npve-manager/8.2\033[31m<script>alert(1)</script>\a/x\n--pve-telemetry-consent--\nfile\nDIAGNOSTICS=yes'
 
 {
   echo "all:"
   echo "  hosts:"
   for host in pve_a pve_b liar_string liar_list liar_empty liar_array liar_version; do
-    echo "    $host: {ansible_connection: local, ansible_python_interpreter: $out/hosts/$host/python}"
+    echo "    $host: {ansible_connection: local, ansible_python_interpreter: $python, ansible_shell_executable: $out/hosts/$host/sh}"
   done
 } > "$out/inventory.yml"
 
@@ -81,6 +82,16 @@ play "steps/forged_extra_vars.yml" \
 say pve_a yes
 say pve_b no
 play "steps/delegated.yml"
+
+# 3b. The provision role: opting out between two runs holds for both deliveries; a corrupt fact breaks nothing.
+for delivery in controller host; do
+  say pve_a yes
+  play steps/role.yml -e "delivery=$delivery round=$delivery-1 expect=sent"
+  say pve_a no
+  play steps/role.yml -e "delivery=$delivery round=$delivery-2 expect=skipped"
+done
+say pve_a yes
+play steps/role_corrupt.yml
 
 # 4. Liars and corrupt facts: no consent, no crash, no bad version sent.
 play "steps/liars.yml"
