@@ -56,7 +56,7 @@ options:
     type: path
   on_failure:
     description:
-      - What a failure of the task does. A failure is anything that keeps the task from doing its job: the backend
+      - What a failure of the task does. A failure is anything that keeps the task from doing its job, such as the backend
         cannot be reached, is too slow or refuses the request, an option value is bad (the consent file cannot be read
         among them), C(requests) is missing where the request leaves from, or the task itself breaks.
       - V(warn) turns every failure into a warning at default verbosity, and the task goes on, not failed; its
