@@ -7,7 +7,6 @@ the controller's spool under HOME ends with the job, a managed host's stays on t
 
 from __future__ import annotations
 
-import json
 import socket
 import uuid
 
@@ -15,6 +14,7 @@ import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import report_argument_spec
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import Spool
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import TaskContext, run_report
 
 
@@ -53,8 +53,7 @@ def test_the_warning_names_the_machine_that_keeps_the_spool(tmp_path, delivery, 
     result = run_report(validation.validated_parameters, ctx)
 
     assert result["spooled"] is True and result["reported"] is False
-    where = f"kept in the spool {spool_dir / 'events.jsonl'} {machine}"
+    where = f"kept in the spool {spool_dir} {machine}"
     assert result["msg"].endswith(where), result["msg"]
     assert len(ctx.warnings) == 1 and ctx.warnings[0].endswith(where), ctx.warnings
-    kept = [json.loads(line) for line in (spool_dir / "events.jsonl").read_text().splitlines()]
-    assert [event["random_id"] for event in kept] == [args["random_id"]]
+    assert [event["random_id"] for event in Spool(str(spool_dir)).pending()] == [args["random_id"]]
