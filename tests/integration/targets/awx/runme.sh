@@ -102,20 +102,65 @@ run_job spool-exposed-down spool.yml -c telemetry-url -e "job_app=$app-exposed" 
 run_job spool-host-down spool.yml -c telemetry-url -e "job_app=$app-host" -e job_phase=down -e "job_spool_dir=$out/host-spool" \
   -e job_delivery=host
 backend started
-home_spool=$(job_dir spool-home-down)/.ansible/pve_telemetry_spool/events.jsonl
+home_spool=$(job_dir spool-home-down)/.ansible/pve_telemetry_spool
 for expected in "spool-home-down:kept in the spool $home_spool on the controller" \
-                "spool-exposed-down:kept in the spool $exposed/events.jsonl on the controller" \
-                "spool-host-down:kept in the spool $out/host-spool/events.jsonl on the managed host"; do
+                "spool-exposed-down:kept in the spool $exposed on the controller" \
+                "spool-host-down:kept in the spool $out/host-spool on the managed host"; do
   # Warnings are wrapped at the terminal's width: compare them whole.
   job_stdout "${expected%%:*}" | tr -s ' \n' ' ' | grep -F -- "${expected#*:}"
 done
 run_job spool-home-up spool.yml -c telemetry-url -e "job_app=$app-home" -e job_phase=up
 job_stdout spool-home-up | grep -F '"msg": "flush delivered 0"'
-[ ! -s "$(job_dir spool-home-up)/.ansible/pve_telemetry_spool/events.jsonl" ]  # a new HOME: the earlier events are not there
+[ -z "$(find "$(job_dir spool-home-up)/.ansible/pve_telemetry_spool" -type f -size +0 2>/dev/null)" ]  # a new HOME: the earlier events are not there
 [ "$(count "$(records "nsapp='$app-home'")")" -eq 0 ]
 run_job spool-exposed-up spool.yml -c telemetry-url -e "job_app=$app-exposed" -e job_phase=up -e "job_spool_dir=$exposed"
 job_stdout spool-exposed-up | grep -F '"msg": "flush delivered 1"'
 [ "$(count "$(records "nsapp='$app-exposed'")")" -eq 1 ]
+
+# 5. Consent between jobs, with the fact store (AWX "Enable Fact Storage") carrying each job's facts to the next:
+# an operator's opt-out holds from the next job, for the module and the role, with either delivery; waiting
+# events of a host that has opted out are dropped at the flush, never sent; a corrupt stored fact breaks nothing.
+consent_file=$out/pve-consent
+inventory "pve ansible_connection=local ansible_python_interpreter=$python"
+for delivery in controller host; do
+  for with in module role; do
+    job=consent-$with-$delivery
+    printf 'DIAGNOSTICS=yes\n' > "$consent_file"
+    run_job "$job-1" consent.yml -c telemetry-url -e "job_app=$app-$job-1 job_consent_file=$consent_file" \
+      -e "job_delivery=$delivery job_with=$with job_expect=sent"
+    printf 'DIAGNOSTICS=no\n' > "$consent_file"
+    run_job "$job-2" consent.yml -c telemetry-url -e "job_app=$app-$job-2 job_consent_file=$consent_file" \
+      -e "job_delivery=$delivery job_with=$with job_expect=skipped"
+    [ "$(count "$(records "nsapp='$app-$job-1'")")" -eq 1 ]
+    [ "$(count "$(records "nsapp='$app-$job-2'")")" -eq 0 ]
+  done
+done
+job_stdout consent-role-controller-2 | grep -F "stored reading:" | grep -q seal  # the store did hand the job a reading
+# Spooled while consenting, the host opts out, the backend is back: the next job's flush drops them, unsent.
+printf 'DIAGNOSTICS=yes\n' > "$consent_file"
+backend stopped
+run_job consent-spool-down consent.yml -c telemetry-url -e "job_app=$app-optout job_consent_file=$consent_file" \
+  -e "job_delivery=controller job_spool_dir=$exposed-optout job_expect=spooled"
+backend started
+printf 'DIAGNOSTICS=no\n' > "$consent_file"
+run_job consent-spool-up consent.yml -c telemetry-url -e "job_app=$app-optout-2 job_consent_file=$consent_file" \
+  -e "job_delivery=controller job_spool_dir=$exposed-optout job_expect=skipped" -- -v
+job_stdout consent-spool-up | tr -s ' \n' ' ' | grep -q '"dropped_no_consent": [1-9]'
+[ "$(count "$(records "nsapp~'$app-optout'")")" -eq 0 ]
+# A corrupt fact in the store: the job runs, the host's own file decides.
+"$python" - "$awx/facts" <<'PY'
+import json, pathlib, sys
+for path in pathlib.Path(sys.argv[1]).glob("*pve"):
+    facts = json.loads(path.read_text())
+    inner = json.loads(facts["__payload__"]) if "__payload__" in facts else facts
+    inner["pve_telemetry_host"] = [1, 2]
+    path.write_text(json.dumps({"__payload__": json.dumps(inner)} if "__payload__" in facts else inner))
+PY
+printf 'DIAGNOSTICS=yes\n' > "$consent_file"
+run_job consent-corrupt consent.yml -c telemetry-url -e "job_app=$app-corrupt job_consent_file=$consent_file" \
+  -e "job_delivery=controller job_expect=sent"
+[ "$(count "$(records "nsapp='$app-corrupt'")")" -eq 1 ]
+inventory "localhost ansible_connection=local ansible_python_interpreter=$python"
 
 # 4. The AWX fact store: facts a job returns reach the next job.
 run_job facts-write facts.yml -e job_phase=write -e "job_value=$app"
