@@ -126,11 +126,11 @@ for delivery in controller host; do
   for with in module role; do
     job=consent-$with-$delivery
     printf 'DIAGNOSTICS=yes\n' > "$consent_file"
-    run_job "$job-1" consent.yml -c telemetry-url -e "job_app=$app-$job-1 job_consent_file=$consent_file" \
-      -e "job_delivery=$delivery job_with=$with job_expect=sent"
+    run_job "$job-1" consent.yml -c telemetry-url -e "job_app=$app-$job-1" -e "job_consent_file=$consent_file" \
+      -e "job_delivery=$delivery" -e "job_with=$with" -e "job_expect=sent"
     printf 'DIAGNOSTICS=no\n' > "$consent_file"
-    run_job "$job-2" consent.yml -c telemetry-url -e "job_app=$app-$job-2 job_consent_file=$consent_file" \
-      -e "job_delivery=$delivery job_with=$with job_expect=skipped"
+    run_job "$job-2" consent.yml -c telemetry-url -e "job_app=$app-$job-2" -e "job_consent_file=$consent_file" \
+      -e "job_delivery=$delivery" -e "job_with=$with" -e "job_expect=skipped"
     [ "$(count "$(records "nsapp='$app-$job-1'")")" -eq 1 ]
     [ "$(count "$(records "nsapp='$app-$job-2'")")" -eq 0 ]
   done
@@ -139,12 +139,12 @@ job_stdout consent-role-controller-2 | grep -F "stored reading:" | grep -q seal 
 # Spooled while consenting, the host opts out, the backend is back: the next job's flush drops them, unsent.
 printf 'DIAGNOSTICS=yes\n' > "$consent_file"
 backend stopped
-run_job consent-spool-down consent.yml -c telemetry-url -e "job_app=$app-optout job_consent_file=$consent_file" \
-  -e "job_delivery=controller job_spool_dir=$exposed-optout job_expect=spooled"
+run_job consent-spool-down consent.yml -c telemetry-url -e "job_app=$app-optout" -e "job_consent_file=$consent_file" \
+  -e "job_delivery=controller" -e "job_spool_dir=$exposed-optout" -e "job_expect=spooled"
 backend started
 printf 'DIAGNOSTICS=no\n' > "$consent_file"
-run_job consent-spool-up consent.yml -c telemetry-url -e "job_app=$app-optout-2 job_consent_file=$consent_file" \
-  -e "job_delivery=controller job_spool_dir=$exposed-optout job_expect=skipped" -- -v
+run_job consent-spool-up consent.yml -c telemetry-url -e "job_app=$app-optout-2" -e "job_consent_file=$consent_file" \
+  -e "job_delivery=controller" -e "job_spool_dir=$exposed-optout" -e "job_expect=skipped" -- -v
 job_stdout consent-spool-up | tr -s ' \n' ' ' | grep -q '"dropped_no_consent": [1-9]'
 [ "$(count "$(records "nsapp~'$app-optout'")")" -eq 0 ]
 # A corrupt fact in the store: the job runs, the host's own file decides.
@@ -157,8 +157,8 @@ for path in pathlib.Path(sys.argv[1]).glob("*pve"):
     path.write_text(json.dumps({"__payload__": json.dumps(inner)} if "__payload__" in facts else inner))
 PY
 printf 'DIAGNOSTICS=yes\n' > "$consent_file"
-run_job consent-corrupt consent.yml -c telemetry-url -e "job_app=$app-corrupt job_consent_file=$consent_file" \
-  -e "job_delivery=controller job_expect=sent"
+run_job consent-corrupt consent.yml -c telemetry-url -e "job_app=$app-corrupt" -e "job_consent_file=$consent_file" \
+  -e "job_delivery=controller" -e "job_expect=sent"
 [ "$(count "$(records "nsapp='$app-corrupt'")")" -eq 1 ]
 inventory "localhost ansible_connection=local ansible_python_interpreter=$python"
 
