@@ -207,6 +207,7 @@ def run_flush(params: dict, ctx: TaskContext) -> dict:
         result = dict(changed=False, delivered=0, dropped=0, invalid=0, dropped_no_consent=0,
                       remaining=waiting["selected"] + sum(waiting["elsewhere"].values()), other_hosts=waiting["other_hosts"])
         refusal = ctx.consent_refusal()
+        result["consent"] = refusal is None  # what the flush decided, for the tasks after it (the provision role)
     except TelemetryValueError as error:
         return bad_input(error)
     if refusal:

@@ -117,6 +117,14 @@ invalid:
   returned: always
   type: int
   sample: 0
+consent:
+  description:
+    - Whether this host consents, as this flush read it. V(false) means nothing was sent, whether or not events were
+      dropped (see RV(dropped_no_consent)), so a play can tell the tasks after it without reading the host again.
+  returned: unless the options are bad
+  type: bool
+  sample: true
+  version_added: 0.4.0
 dropped_no_consent:
   description:
     - How many events of this host were dropped unsent because the host no longer consents (in check mode, would be).
