@@ -148,7 +148,7 @@ run_job consent-spool-up consent.yml -c telemetry-url -e "job_app=$app-optout-2"
 job_stdout consent-spool-up | tr -s ' \n' ' ' | grep -q '"dropped_no_consent": [1-9]'
 [ "$(count "$(records "nsapp~'$app-optout'")")" -eq 0 ]
 # A corrupt fact in the store: the job runs, the host's own file decides.
-"$python" - "$awx/facts" <<'PY'
+"$python" - "$out/awx/facts" <<'PY'
 import json, pathlib, sys
 for path in pathlib.Path(sys.argv[1]).glob("*pve"):
     facts = json.loads(path.read_text())

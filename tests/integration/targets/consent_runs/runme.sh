@@ -24,7 +24,10 @@ host_dir() { mkdir -p "$out/hosts/$1"; echo "$out/hosts/$1"; }
 say() { printf 'DIAGNOSTICS=%s\n' "$2" > "$(host_dir "$1")/diagnostics"; }
 
 for host in pve_a pve_b; do
-  printf '#!/bin/sh\ncd "$(dirname "$0")" && exec /bin/sh "$@"\n' > "$(host_dir "$host")/sh"
+  cat > "$(host_dir "$host")/sh" <<'SH'
+#!/bin/sh
+cd "$(dirname "$0")" && exec /bin/sh "$@"
+SH
   chmod +x "$out/hosts/$host/sh"
 done
 liar() {  # liar NAME TEXT: a host whose shell answers TEXT to whatever it is asked

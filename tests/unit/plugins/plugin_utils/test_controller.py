@@ -63,7 +63,7 @@ def test_a_missing_file_is_no_consent(tmp_path):
 
 @pytest.mark.parametrize("make, why", [
     (lambda path: path.mkdir(), "Is a directory"),
-    (lambda path: os.mkfifo(path), "not a regular file"),
+    (os.mkfifo, "not a regular file"),
 ])
 def test_a_file_that_cannot_be_read_is_bad_input(tmp_path, make, why):
     path = tmp_path / "diagnostics"
