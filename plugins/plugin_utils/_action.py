@@ -36,15 +36,17 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._clien
 from ansible_collections.community_scripts.telemetry.plugins.plugin_utils._controller import ControllerContext
 
 
-def failure_as_warning(result: dict) -> dict:
+def failure_as_warning(result: dict, where: str) -> dict:
     """O(on_failure=warn): a failed result becomes a warning at default verbosity, and the task goes on.
 
-    The result keeps what says why (C(msg), C(error_kind), C(option)), so that a play can still tell."""
+    The result keeps what says why (C(msg), C(error_kind), C(option)), so that a play can still tell; not a
+    traceback, which Ansible would show as an error. The warning names ``where`` (the host, and the attempt when
+    the task has one), so that Ansible does not fold the warnings of many hosts or attempts into one."""
     if not result.get("failed"):
         return result
-    result = {key: value for key, value in result.items() if key != "failed"}
+    result = {key: value for key, value in result.items() if key not in ("failed", "exception")}
     why = result.get("msg") or "the task failed"
-    result["warnings"] = [*result.get("warnings", []), f"Telemetry failed, and the play goes on (on_failure=warn): {why}"]
+    result["warnings"] = [*result.get("warnings", []), f"Telemetry failed {where}, and the play goes on (on_failure=warn): {why}"]
     return result
 
 
@@ -71,7 +73,9 @@ class TelemetryAction(ActionBase):
         except Exception as error:  # pylint: disable=broad-exception-caught
             message = error.message if isinstance(error, AnsibleError) else f"{type(error).__name__}: {error}"
             result.update(failed=True, msg=message)
-        return failure_as_warning(result)
+        attempt = self._task.args.get("random_id")
+        where = f"on {(task_vars or {}).get('inventory_hostname')}" + (f" for the attempt {attempt}" if attempt else "")
+        return failure_as_warning(result, where)
 
     def _run_task(self, task_vars: dict) -> dict:
         if self._task.args.get("delivery", delivery_argument_spec()["delivery"]["default"]) == DELIVERY_HOST and not self.CONTROLLER_ONLY:

@@ -51,11 +51,15 @@ text, out = open(sys.argv[1]).read(), sys.argv[2]
 # Warnings may be wrapped across lines: read each one whole, up to the next blank line or task header.
 warnings = [" ".join(w.split()) for w in re.findall(r"\[WARNING\]: (.*?)(?=\n\n|\nTASK|\nPLAY|\n\[|\Z)", text, re.S)]
 print("\n".join(warnings))
-telemetry = [w for w in warnings if "Telemetry failed, and the play goes on (on_failure=warn)" in w]
+telemetry = [w for w in warnings if "and the play goes on (on_failure=warn)" in w]
 assert len(telemetry) == 4, warnings
+assert len(set(telemetry)) == 4, telemetry  # each names its host and attempt: none is folded into another
+for warning, host in zip(telemetry, ["bare", "bare", "localhost", "localhost"]):
+    assert re.match(f"Telemetry failed on {host} for the attempt [0-9a-f-]{{36}}, ", warning), warning
 assert "requests" in telemetry[0] and "requests" in telemetry[1], telemetry
 assert "url: must be an http" in telemetry[2], telemetry[2]
 assert f"diagnostics_file: cannot read {out}: Is a directory" in telemetry[3], telemetry[3]
+assert "[ERROR]" not in text, "a failure turned into a warning is not shown as an error"
 PY
 
 # The telemetry backend goes down: provisioning still succeeds; the next run flushes what was kept.
