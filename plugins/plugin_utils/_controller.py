@@ -171,7 +171,8 @@ class ControllerContext(TaskContext):
         Tried once per task: a host that could not answer (``unread``) is not asked again by the same task."""
         path = self.params["diagnostics_file"]
         try:
-            answer = self.action._low_level_execute_command(host_step_command(path, pve_version), sudoable=True)
+            answer = self.action._low_level_execute_command(self._with_task_environment(host_step_command(path, pve_version)),
+                                                            sudoable=True)
         except AnsibleConnectionFailure as error:
             answer = dict(rc=-1, stderr=f"the host cannot be reached ({error.message})")
         try:
@@ -188,6 +189,14 @@ class ControllerContext(TaskContext):
                 self.warn(f"{self.owner} answered a pveversion that is not a version: sent as '{PVE_VERSION_NOT_FOUND}'")
             self.reading["pve_version"] = read["pve_version"]
         self.learned = True
+
+    def _with_task_environment(self, command: str) -> str:
+        """The host step in the task's C(environment), as a module of the task would run (a PATH to pveversion)."""
+        try:
+            environment = self.action._compute_environment_string()
+        except (AttributeError, TypeError):  # no connection shell to compute it for
+            environment = ""
+        return f"{environment} /bin/sh -c {shlex.quote(command)}" if environment.strip() else command
 
     def facts(self) -> dict:
         """This run's sealed reading of the host, to keep as the host fact; empty when nothing new was read."""
