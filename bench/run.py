@@ -2,7 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Benchmarks of community_scripts.telemetry, written to docs/benchmarks.md.
+"""Benchmarks of community_scripts.telemetry: they measure, and write what they measured as JSON
+(build/benchmarks.json) and as Markdown tables (build/benchmarks.md, also printed). docs/benchmarks.md is
+written by hand around those tables.
 
 Run from a checkout:  bench/run.sh  (sets up .venv and the collection tree, then runs this)
 
@@ -18,7 +20,8 @@ Run from a checkout:  bench/run.sh  (sets up .venv and the collection tree, then
    server (pocketbase/pb_hooks) and from the records (keyset paging), wall time of the whole play and
    peak memory, beside the SQLite floor (the same GROUP BYs straight in sqlite3).
 
-Every server is a real PocketBase on a free loopback port; nothing leaves the machine.
+Every server is a real PocketBase on a free loopback port (tests/utils/pocketbase_server.py, the tests' way
+to start it); nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._paylo
     build_create_body,
     build_finish_body,
 )
+from ansible_collections.community_scripts.telemetry.tests.utils.pocketbase_server import (  # noqa: E402
+    PocketBaseServer,
+    free_port,
+)
 
 COLLECTION = "_dev_telemetry_data"
 ADMIN = ("bench@example.com", "bench-password-123")
@@ -56,33 +63,12 @@ INDEX = "CREATE UNIQUE INDEX `idx_dev_telemetry_random_id` ON `_dev_telemetry_da
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class PocketBase(PocketBaseServer):
+    """The bench's PocketBase, started at once, with a superuser and its session (``admin``) for the set-up."""
 
-
-class PocketBase:
     def __init__(self, directory: Path | None = None, hooks: bool = False, env: dict | None = None):
-        self.keep = directory is not None
-        self.dir = directory or Path(tempfile.mkdtemp(prefix="telemetry-bench-"))
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        binary = shutil.which("pocketbase")
-        data = str(self.dir / "pb_data")
-        subprocess.run([binary, "superuser", "upsert", *ADMIN, "--dir", data], check=True, capture_output=True)
-        command = [binary, "serve", "--http", f"127.0.0.1:{self.port}", "--dir", data,
-                   "--migrationsDir", str(COLLECTION_ROOT / "pocketbase" / "pb_migrations"), "--automigrate=false"]
-        if hooks:
-            command += ["--hooksDir", str(COLLECTION_ROOT / "pocketbase" / "pb_hooks"), "--hooksWatch=false"]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        env=dict(os.environ, **(env or {})))
-        for dummy in range(300):
-            try:
-                if requests.get(f"{self.url}/api/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.05)
+        super().__init__(directory, hooks=hooks, env=env, superuser=ADMIN, collection_root=COLLECTION_ROOT)
+        self.start()
         token = requests.post(f"{self.url}/api/collections/_superusers/auth-with-password",
                               json={"identity": ADMIN[0], "password": ADMIN[1]}, timeout=10).json()["token"]
         self.admin = requests.Session()
@@ -106,12 +92,6 @@ class PocketBase:
             batch = [{"method": "POST", "url": f"/api/collections/{COLLECTION}/records", "body": body()} for dummy in range(size)]
             self.admin.post(f"{self.url}/api/batch", json={"requests": batch}, timeout=120).raise_for_status()
             missing -= size
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=60)
-        if not self.keep:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def body(random_id: str | None = None) -> dict:
@@ -385,288 +365,195 @@ def main() -> int:
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--lookup-sizes", default="1000,10000,100000")
     parser.add_argument("--lookup-samples", type=int, default=100)
-    parser.add_argument("--output", default=str(REPO_ROOT / "docs" / "benchmarks.md"))
-    parser.add_argument("--json", default=str(REPO_ROOT / "build" / "benchmarks.json"))
-    parser.add_argument("--render-only", action="store_true", help="rewrite the page from --json without measuring")
-    parser.add_argument("--only", choices=["info", "role"], help="run only this part; the page keeps the other parts from --json")
+    parser.add_argument("--json", default=str(REPO_ROOT / "build" / "benchmarks.json"), help="what was measured")
+    parser.add_argument("--tables", default=str(REPO_ROOT / "build" / "benchmarks.md"),
+                        help="the Markdown tables of --json (docs/benchmarks.md quotes them)")
+    parser.add_argument("--render-only", action="store_true", help="write the tables from --json without measuring")
+    parser.add_argument("--only", choices=["info", "role"], help="measure only this part; --json keeps the other parts")
     parser.add_argument("--info-sizes", default="10000,100000,1000000")
     parser.add_argument("--fallback-cap", type=int, default=1000000,
                         help="read the records (the fallback) only up to this many; larger sizes show the server alone")
     args = parser.parse_args()
-    if args.render_only:
-        Path(args.output).write_text(render(json.loads(Path(args.json).read_text())))
-        return 0
-    command = "bench/run.sh " + " ".join(sys.argv[1:])
-    workdir = Path(tempfile.mkdtemp(prefix="telemetry-bench-work-"))
-    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    if args.only == "info":
-        results = json.loads(Path(args.json).read_text()) if Path(args.json).exists() else {}
-        print("fleet questions ...", flush=True)
-        try:
-            results["info"] = {"command": command.strip(), "date": date, "machine": machine(),
-                               "fallback_cap": args.fallback_cap,
-                               "rows": bench_info([int(size) for size in args.info_sizes.split(",")], args.fallback_cap, workdir,
-                                                  args.repetitions)}
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(results, indent=2))
-        # The other parts of the page stay as they were measured; only the fleet questions' section is replaced.
-        page = Path(args.output).read_text() if Path(args.output).exists() else "# Benchmarks\n"
-        spool = SPOOL_HEADING + page.split(SPOOL_HEADING, 1)[1] if SPOOL_HEADING in page else ""  # bench/spool.py's, kept
-        page = page.split(INFO_HEADING, 1)[0].rstrip("\n") + "\n\n" + render_info(results["info"])
-        page = page.rstrip("\n") + "\n\n" + spool if spool else page
-        Path(args.output).write_text(page)
-        print(render_info(results["info"]))
-        return 0
-    if args.only == "role":
-        results = json.loads(Path(args.json).read_text()) if Path(args.json).exists() else {}
-        server = PocketBase()
-        try:
-            print("provision role ...", flush=True)
-            results["role"] = dict(bench_role(server, args.hosts, args.forks, args.repetitions, workdir),
-                                   command=command.strip(), date=date, machine=machine())
-        finally:
-            server.stop()
-            shutil.rmtree(workdir, ignore_errors=True)
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(results, indent=2))
-        # Only the role's section of the page is replaced; the rest stays as it was measured.
-        page = Path(args.output).read_text()
-        before, rest = page.split(ROLE_HEADING, 1)
-        after = rest[rest.index("\n## "):] if "\n## " in rest else ""
-        Path(args.output).write_text(before + "\n".join(render_role(results["role"])) + "\n" + after)
-        print("\n".join(render_role(results["role"])))
-        return 0
-    previous_info = json.loads(Path(args.json).read_text()).get("info") if Path(args.json).exists() else None
-    results = {"command": command.strip(), "machine": machine(), "date": date}
-    if previous_info:
-        results["info"] = previous_info
-    server = PocketBase()
-    try:
-        print("fleet lifecycle ...", flush=True)
-        results["fleet"] = bench_fleet(server, args.hosts, args.forks, args.repetitions, workdir)
-        print("provision role ...", flush=True)
-        results["role"] = bench_role(server, args.hosts, args.forks, args.repetitions, workdir)
-        print("worst case ...", flush=True)
-        results["worst_case"] = bench_worst_case(workdir)
-        print("imports ...", flush=True)
-        results["imports"] = bench_imports()
-        print("memory ...", flush=True)
-        results["memory"] = bench_memory(server, workdir)
-        print("lookup ...", flush=True)
-        results["lookup"] = bench_lookup(server, [int(size) for size in args.lookup_sizes.split(",")], args.lookup_samples)
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(results, indent=2))
-    page = render(results)
-    if Path(args.output).exists() and SPOOL_HEADING in Path(args.output).read_text():  # bench/spool.py's, kept
-        page = page.rstrip("\n") + "\n\n" + SPOOL_HEADING + Path(args.output).read_text().split(SPOOL_HEADING, 1)[1]
-    Path(args.output).write_text(page)
-    print(page)
+    json_path, tables_path = Path(args.json), Path(args.tables)
+    if not args.render_only:
+        results = json.loads(json_path.read_text()) if args.only and json_path.exists() else {}
+        results.update(measure(args))
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(results, indent=2))
+    tables = render(json.loads(json_path.read_text()))
+    tables_path.parent.mkdir(parents=True, exist_ok=True)
+    tables_path.write_text(tables)
+    print(tables)
+    print(f"written: {json_path} and {tables_path}", file=sys.stderr)
     return 0
 
 
-INFO_HEADING = "## 5. Fleet questions at scale"
-ROLE_HEADING = "### The provision role's overhead"
-SPOOL_HEADING = "## 6. The spool with 10^5 events waiting"
+def measure(args) -> dict:
+    """What the command line asks for, each part with the command, the date and the machine it was measured on."""
+    measured = {"command": ("bench/run.sh " + " ".join(sys.argv[1:])).strip(),
+                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine()}
+    workdir = Path(tempfile.mkdtemp(prefix="telemetry-bench-work-"))
+    results = {}
+    try:
+        if args.only == "info":
+            print("fleet questions ...", flush=True)
+            rows = bench_info([int(size) for size in args.info_sizes.split(",")], args.fallback_cap, workdir, args.repetitions)
+            return {"info": dict(measured, fallback_cap=args.fallback_cap, rows=rows)}
+        server = PocketBase()
+        try:
+            if args.only == "role":
+                print("provision role ...", flush=True)
+                return {"role": dict(bench_role(server, args.hosts, args.forks, args.repetitions, workdir), **measured)}
+            results.update(measured)
+            print("fleet lifecycle ...", flush=True)
+            results["fleet"] = bench_fleet(server, args.hosts, args.forks, args.repetitions, workdir)
+            print("provision role ...", flush=True)
+            results["role"] = dict(bench_role(server, args.hosts, args.forks, args.repetitions, workdir), **measured)
+            print("worst case ...", flush=True)
+            results["worst_case"] = bench_worst_case(workdir)
+            print("imports ...", flush=True)
+            results["imports"] = bench_imports()
+            print("memory ...", flush=True)
+            results["memory"] = bench_memory(server, workdir)
+            print("lookup ...", flush=True)
+            results["lookup"] = bench_lookup(server, [int(size) for size in args.lookup_sizes.split(",")], args.lookup_samples)
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return results
 
 
-def render_role(role: dict | None) -> list:
-    if not role:
-        return []
-    lines = [
+# The tables: one per measurement, under the headings of docs/benchmarks.md, each after a line that says how and
+# where it was measured. What the numbers mean is written by hand in docs/benchmarks.md.
+
+def table(header: list, rows: list) -> list:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *("| " + " | ".join(row) + " |" for row in rows)]
+
+
+def runs(values: list) -> str:
+    return ", ".join(f"{value:.2f}" for value in values)
+
+
+def measured_by(part: dict) -> str:
+    return f"Measured by `{part['command']}` on {part['date']}. Machine: {part['machine']}."
+
+
+FLEET_TARGETS = {"controller / uri": "at most 0.15", "controller, diagnostics auto / uri": "at most 0.6", "host / uri": "at most 1.0"}
+
+
+def render_fleet(results: dict) -> list:
+    fleet = results["fleet"]
+    return [
+        f"## 1. Fleet lifecycle: {fleet['hosts']} hosts, forks {fleet['forks']}, median of {fleet['repetitions']} interleaved runs",
+        "", measured_by(results), "",
+        *table(["variant", "median wall time", "runs (s)"],
+               [[name, f"{fleet['medians'][name]:.2f} s", runs(values)] for name, values in fleet["times"].items()]),
+        "",
+        *table(["ratio", "measured", "target"],
+               [[name, f"**{value:.3f}**", FLEET_TARGETS.get(name, "")] for name, value in fleet["ratios"].items()]),
+        "",
+        *table(["imports", "median"], [[name, f"{value * 1000:.0f} ms"] for name, value in results["imports"].items()]),
+    ]
+
+
+def render_role(role: dict) -> list:
+    ratios = [f"**{role['ratio']:.2f}x** (diagnostics yes)", f"**{role['ratio_auto']:.2f}x** (diagnostics auto)"]
+    if "ratio_spool" in role:
+        ratios.append(f"**{role['ratio_spool']:.2f}x** (diagnostics yes, a spool to flush)")
+    return [
         f"### The provision role's overhead: {role['hosts']} hosts, forks {role['forks']}, median of {role['repetitions']} runs",
+        "", measured_by(role), "",
+        *table(["variant", "median wall time", "runs (s)"],
+               [[name, f"{role['medians'][name]:.2f} s", runs(values)] for name, values in role["times"].items()]),
         "",
-        "The role with a `command` backend running `true` (consent, report, provision, finish, the fact), against a",
-        "play that only runs `command: true`.",
-        "",
-        "| variant | median wall time | runs (s) |",
-        "|---|---|---|",
+        "- role / `command: true` alone: " + ", ".join(ratios),
     ]
-    for name, values in role["times"].items():
-        lines.append(f"| {name} | {role['medians'][name]:.2f} s | {', '.join(f'{value:.2f}' for value in values)} |")
-    lines += [
-        "",
-        f"- role / `command: true` alone: **{role['ratio']:.2f}x** (diagnostics yes), **{role['ratio_auto']:.2f}x** (diagnostics auto)"
-        + (f", **{role['ratio_spool']:.2f}x** (diagnostics yes, a spool to flush)" if "ratio_spool" in role else ""),
-        "",
-        "Where the rest goes: the role is about fifteen tasks per host around the one command. Two of them run on",
-        "the host: the command itself, and one small module that reads the consent file and `pveversion`",
-        "(`pve_telemetry_host_facts`, once per host; with `diagnostics: yes` the report asks it for the version",
-        "alone). That host step costs about as much as the command, because a module run on a host is a new",
-        "Python there whatever it does. The telemetry requests themselves run on the controller and cost what",
-        "the `controller` row above costs; the rest is Ansible's own cost of the role's controller-side tasks",
-        "(argument validation, set_fact, assert, include_tasks of the backend, skipped tasks), each about as much",
-        "as a `debug` task per host.",
-    ]
-    return lines
 
 
-def render_info(info: dict) -> str:
+def render_worst_case(worst: dict) -> list:
+    return [
+        "## 2. Worst case: a backend that accepts connections and never answers",
+        "",
+        f"- documented bound on the network (timeout 4 s, retries 2): **{worst['bound']} s**",
+        f"- wall time of the one-task playbook: {worst['wall']:.2f} s",
+        f"- the same playbook with `ansible.builtin.ping` instead: {worst['floor']:.2f} s",
+        f"- time spent on telemetry (the difference): **{worst['telemetry']:.2f} s**",
+    ]
+
+
+def render_lookup(lookup: list) -> list:
+    return [
+        "## 3. Finish-by-lookup latency as the collection grows",
+        "",
+        *table(["records", "unique index on random_id", "median", "p95"],
+               [[str(row["records"]), "yes" if row["index"] else "no", f"{row['median_ms']:.2f} ms", f"{row['p95_ms']:.2f} ms"]
+                for row in lookup]),
+    ]
+
+
+def render_memory(memory: dict) -> list:
+    return [
+        "## 4. Peak memory of one module run",
+        "",
+        f"- maximum resident set size: **{memory['module_max_rss_kb'] / 1024:.1f} MiB**",
+        f"- for comparison, a Python that only imports `ansible.module_utils.basic`: {memory['python_with_ansible_basic_kb'] / 1024:.1f} MiB",
+    ]
+
+
+def render_info(info: dict) -> list:
     rows = [row for row in info["rows"] if "size" in row]
     floor = next((row["ansible_floor"] for row in info["rows"] if "ansible_floor" in row), None)
-    by_size = {row["size"]: row for row in rows}
 
     def cell(measure):
         if not measure:
             return f"not run (above the cap of {info['fallback_cap']:,} records)", ""
         return f"{measure['wall_s']:.2f} s", f"{measure['max_rss_kb'] / 1024:.0f} MiB"
 
-    lines = [
-        INFO_HEADING,
-        "",
-        f"Produced by `{info['command']}` on {info['date']}. Machine: {info['machine']}.",
-        "",
-        "`pve_telemetry_info` with `limit: 0` (the fleet report's question: every record, no record returned),",
-        "`bench/playbooks/info.yml`. Records seeded straight into a stopped PocketBase's SQLite",
-        "(`tests/utils/seed_records.py`: 12 apps, 4 statuses, 2 types, 4 nodes, 14 days, exit codes, durations).",
-        "**server**: PocketBase started with `--hooksDir pocketbase/pb_hooks`, the module asks",
-        "`/api/telemetry/aggregates` (`source: server`). **records**: the same data without the hooks, the module",
-        "reads every record with keyset paging (500 a page) and counts as it reads (`source: records`).",
-        "Time: wall time of the whole `ansible-playbook` run (server: median of the runs listed; records: one run).",
-        "Memory: peak RSS of the biggest process of that run",
-        "(`/usr/bin/time -v`): the controller's main process or the worker that runs the task, whichever is bigger.",
-        "Route: the HTTP route alone (`requests`), its"
-        "first call after the server starts (cold), before the plays.",
-        "SQLite floor: the route's queries (no filter) straight in Python's `sqlite3` on the same `data.db`, best of 3.",
-        "",
-        "| records | server: play | server: memory | route alone | records: play | records: memory | SQLite floor |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    lines = []
     for row in rows:
         server_time, server_memory = cell(row.get("server"))
         if row.get("server"):
-            server_time += " (" + ", ".join(f"{wall:.2f}" for wall in row["server"]["runs_s"]) + ")"
+            server_time += f" ({runs(row['server']['runs_s'])})"
         records_time, records_memory = cell(row.get("records"))
         route = row["server"]["route_s"] if row.get("server") else None
-        lines.append(f"| {row['size']:,} | {server_time} | {server_memory} | {f'{route:.2f} s' if route is not None else ''} "
-                     f"| {records_time} | {records_memory} | {row['floor_s']:.2f} s |")
+        lines.append([f"{row['size']:,}", server_time, server_memory, f"{route:.2f} s" if route is not None else "",
+                      records_time, records_memory, f"{row['floor_s']:.2f} s"])
+    out = ["## 5. Fleet questions at scale", "", measured_by(info), "",
+           *table(["records", "server: play", "server: memory", "route alone", "records: play", "records: memory", "SQLite floor"], lines)]
     if floor:
-        lines += ["", f"Ansible's floor, a one-task `ansible.builtin.ping` play on the same inventory: {floor['wall_s']:.2f} s, "
-                      f"{floor['max_rss_kb'] / 1024:.0f} MiB."]
-    lines += [""] + [
-        "Where the time goes. Server-side, the route walks two covering indexes of the extended migration",
-        "(`idx_dev_telemetry_dimensions` in the order it groups, `idx_dev_telemetry_durations`) and reads the 20 newest",
-        "failures off the `created` index; its answer is a few thousand grouped rows whatever the record count. The route",
-        "costs 2-5x the floor: PocketBase's SQLite is a pure-Go build and the grouped rows pass through its JS VM. The",
-        "play adds Ansible's own start (about 0.5 s here). From the records, the cost is one page of 500 after another,",
-        "linear in the count: keyset paging seeks each page on the `(created, id)` index, and past `limit` only the",
-        "fields the aggregates need are read. The memory is Ansible's: the aggregates are counters, never the records.",
-    ] + ["", "Targets (issue 12):", ""]
-    if 100000 in by_size and by_size[100000].get("server"):
-        at_100k = by_size[100000]["server"]["wall_s"]
-        lines.append(f"- server-side at 100k at most 1/10 of the 37 s measured before (3.7 s): **{at_100k:.2f} s**, "
-                     f"{'met' if at_100k <= 3.7 else 'not met'}.")
-        if 1000000 in by_size and by_size[1000000].get("server"):
-            at_1m = by_size[1000000]["server"]["wall_s"]
-            lines.append(f"- server-side at 1M under 2x its 100k time ({2 * at_100k:.2f} s): **{at_1m:.2f} s** "
-                         f"({at_1m / at_100k:.2f}x), {'met' if at_1m < 2 * at_100k else 'not met'}.")
+        out += ["", f"Ansible's floor, a one-task `ansible.builtin.ping` play on the same inventory: {floor['wall_s']:.2f} s, "
+                    f"{floor['max_rss_kb'] / 1024:.0f} MiB."]
+    by_size = {row["size"]: row["server"]["wall_s"] for row in rows if row.get("server")}
+    sizes = sorted(by_size)
+    out.append("")
+    if len(sizes) > 1:
+        out += [f"- server-side, {sizes[-1]:,} records against {sizes[-2]:,}: **{by_size[sizes[-1]] / by_size[sizes[-2]]:.2f}x** "
+                    f"({by_size[sizes[-1]]:.2f} s against {by_size[sizes[-2]]:.2f} s)"]
     memories = [row[source]["max_rss_kb"] for row in rows for source in ("server", "records") if row.get(source)]
     if memories:
-        lines.append(f"- module memory flat in the record count: from {min(memories) / 1024:.0f} to {max(memories) / 1024:.0f} MiB "
-                     "over every row above.")
-    lines.append("")
-    return "\n".join(lines)
+        out += [f"- peak memory over every row above: from {min(memories) / 1024:.0f} to "
+                f"{max(memories) / 1024:.0f} MiB"]
+    return out
 
 
 def render(results: dict) -> str:
-    fleet, worst, memory = results["fleet"], results["worst_case"], results["memory"]
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Produced by `{results['command']}` on {results['date']}.",
-        f"Machine: {results['machine']}.",
-        "Every server is a real PocketBase on a free loopback port. Re-run the command to refresh this page.",
-        "",
-        f"## 1. Fleet lifecycle: {fleet['hosts']} hosts, forks {fleet['forks']}, median of {fleet['repetitions']} interleaved runs",
-        "",
-        "Each host reports one install and finishes it with `pve_telemetry_report` and `pve_telemetry_update`",
-        "(lookup before create, lookup or read before the finish, input checks).",
-        "`controller`: the default delivery, the requests leave from the controller's workers; `diagnostics: yes` and",
-        "`pve_version` given, so no host is touched. `controller, diagnostics auto`: the same, with the consent file",
-        "and `pveversion` read on each host once (`pve_telemetry_host_facts`), then kept as a host fact.",
-        "`host`: `delivery: host`, the module runs on each host. `uri`: the same lifecycle by hand with",
-        "`ansible.builtin.uri` (POST, then PATCH by the id it returned). `ping`: two `ansible.builtin.ping` tasks,",
-        "Ansible's cost of two module runs per host. `debug`: two `ansible.builtin.debug` tasks, the floor of two",
-        "tasks that never leave the controller.",
-        "",
-        "| variant | median wall time | runs (s) |",
-        "|---|---|---|",
-    ]
-    for name, values in fleet["times"].items():
-        runs = ", ".join(f"{value:.2f}" for value in values)
-        lines.append(f"| {name} | {fleet['medians'][name]:.2f} s | {runs} |")
-    targets = {"controller / uri": "at most 0.15", "controller, diagnostics auto / uri": "at most 0.6",
-               "host / uri": "at most 1.0"}
-    lines += ["", "| ratio | measured | target |", "|---|---|---|"]
-    for name, value in fleet["ratios"].items():
-        lines.append(f"| {name} | **{value:.3f}** | {targets.get(name, '')} |")
-    if fleet["ratios"]["host / uri"] > 1.0:
-        lines += [
-            "",
-            f"`host` misses its target by {(fleet['ratios']['host / uri'] - 1) * 100:.0f}% in this run (4% and 5% in two",
-            "earlier runs of the same command; the runs of `host` and `uri` overlap). Measured reasons: the module run",
-            "on the host is the same Python start as `uri`'s, and it imports `requests` where `uri` imports",
-            "`ansible.module_utils.urls` (table below, a few ms apart); but it makes four HTTP requests where the",
-            "hand-written `uri` lifecycle makes two: the lookup by `random_id` before the create and the read before",
-            "the finish, which make a re-run find its record instead of creating a second one and leave a final",
-            "record alone. What was tried: importing the controller-side code lazily in the action plugin so that",
-            "`host` would load nothing of the wire on the controller; it doubled the `controller` row (2.5 s to",
-            "4.5 s), because Ansible loads an action plugin in its main process before it forks a worker per task,",
-            "so an import at load time is paid once and an import in `run()` once a task. It was reverted; `host`",
-            "now hands the task to the module before any option check on the controller.",
-        ]
-    lines += [
-        "",
-        "Where the time of a module run goes: every module task is a new Python process on the host, and a module",
-        "that speaks HTTP imports an HTTP stack that `ping` does not. Median wall time of a Python that only imports:",
-        "",
-        "| imports | median |",
-        "|---|---|",
-        *[f"| {name} | {value * 1000:.0f} ms |" for name, value in results["imports"].items()],
-        "",
-        "The controller delivery pays none of that per task: no module is shipped and no Python starts on the",
-        "host; the worker that runs the task imports `requests` and the collection's code once, checks the",
-        "options and makes the HTTP round trips (a lookup before the create, a read before the finish: what",
-        "makes both idempotent). With `diagnostics: auto` each host pays one small module run (standard library",
-        "only) for its consent and version, once per play; the answer is kept as a host fact.",
-        "",
-        *render_role(results.get("role")),
-        "",
-        "## 2. Worst case: a backend that accepts connections and never answers",
-        "",
-        f"One report with the default settings (timeout 4 s, retries 2): documented bound **{worst['bound']} s** on the network.",
-        "",
-        f"- wall time of the one-task playbook: {worst['wall']:.2f} s",
-        f"- the same playbook with `ansible.builtin.ping` instead: {worst['floor']:.2f} s",
-        f"- time spent on telemetry (the difference): **{worst['telemetry']:.2f} s**",
-        "",
-        "## 3. Finish-by-lookup latency as the collection grows",
-        "",
-        "Lookup by `random_id` (the contract's filter, `skipTotal=1`) then PATCH, with the collection's client;",
-        "median and 95th percentile over the samples, with the shipped unique index and without it.",
-        "",
-        "| records | unique index on random_id | median | p95 |",
-        "|---|---|---|---|",
-    ]
-    for row in results["lookup"]:
-        lines.append(f"| {row['records']} | {'yes' if row['index'] else 'no'} | {row['median_ms']:.2f} ms | {row['p95_ms']:.2f} ms |")
-    lines += [
-        "",
-        "## 4. Peak memory of one module run",
-        "",
-        "`pve_telemetry_report` run directly (`python plugins/modules/pve_telemetry_report.py args.json`) under `/usr/bin/time -v`:",
-        "",
-        f"- maximum resident set size: **{memory['module_max_rss_kb'] / 1024:.1f} MiB**",
-        f"- for comparison, a Python that only imports `ansible.module_utils.basic`: {memory['python_with_ansible_basic_kb'] / 1024:.1f} MiB",
-        "",
-    ]
-    if results.get("info"):
-        lines += [render_info(results["info"])]
-    return "\n".join(lines)
+    """The tables of every part measured so far, in the order of docs/benchmarks.md."""
+    parts = []
+    if "fleet" in results:
+        parts.append(render_fleet(results))
+    if "role" in results:
+        parts.append(render_role(dict({key: results[key] for key in ("command", "date", "machine") if key in results},
+                                      **results["role"])))
+    if "worst_case" in results:
+        parts.append(render_worst_case(results["worst_case"]))
+    if "lookup" in results:
+        parts.append(render_lookup(results["lookup"]))
+    if "memory" in results:
+        parts.append(render_memory(results["memory"]))
+    if "info" in results:
+        parts.append(render_info(results["info"]))
+    return "\n\n".join("\n".join(part) for part in parts) + "\n"
 
 
 if __name__ == "__main__":

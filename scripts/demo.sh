@@ -6,16 +6,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
 workdir=$(mktemp -d)
-port=$(python -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-url=http://127.0.0.1:$port
-pocketbase serve --http "127.0.0.1:$port" --dir "$workdir/pb_data" \
-  --migrationsDir "$COLLECTION_DIR/pocketbase/pb_migrations" --hooksDir "$COLLECTION_DIR/pocketbase/pb_hooks" --hooksWatch=false --automigrate=false >"$workdir/pocketbase.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$workdir"' EXIT
-for _ in $(seq 100); do
-  python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)" "$url/api/health" 2>/dev/null && break
-  sleep 0.1
-done
+server=("$VENV/bin/python" "$COLLECTION_DIR/tests/utils/pocketbase_server.py")  # the tests' way to start PocketBase
+trap '"${server[@]}" stop --dir "$workdir" >/dev/null; rm -rf "$workdir"' EXIT
+url=$("${server[@]}" start --dir "$workdir" --hooks --collection-root "$COLLECTION_DIR")
 echo "PocketBase is listening on $url (data in $workdir)"
 
 ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS_ROOT \
