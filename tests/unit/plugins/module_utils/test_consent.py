@@ -4,9 +4,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import parse_consent
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._consent import consent_refusal, parse_consent
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
 
 
 # --- consent ----------------------------------------------------------------------
@@ -39,3 +43,23 @@ def test_consent_given(text):
 ])
 def test_anything_else_is_no_consent(text):
     assert parse_consent(text) is False
+
+
+# --- the consent file ------------------------------------------------------------------------
+
+def test_a_consent_fifo_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "diagnostics"
+    os.mkfifo(fifo)
+
+    def hung(signum, frame):
+        raise AssertionError("reading a FIFO as the consent file hangs")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(5)  # without the fix the open() blocks for ever: fail instead of hanging the test run
+    try:
+        with pytest.raises(TelemetryValueError) as caught:
+            consent_refusal("auto", str(fifo))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert caught.value.option == "diagnostics_file"

@@ -30,13 +30,14 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._error
     TelemetryError,
     TelemetryValueError,
 )
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import EVENT_CREATE, EVENT_FINISH, deliver_event
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import EVENT_CREATE, EVENT_FINISH
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_create_body, build_finish_body
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import (
     LEGACY_FILE,
     Spool,
     SpoolFull,
     make_event,
+    parse_event,
     queue_name,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import (
@@ -48,6 +49,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks
 
 CLIENT = TelemetryClient("http://127.0.0.1:8090", "_dev_telemetry_data")
 OTHER_BACKEND = TelemetryClient("http://127.0.0.1:8091", "_dev_telemetry_data")
+UUID = "3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d"
 DOWN = "http://127.0.0.1:9"  # the discard port: nothing listens there, a connection is refused at once
 
 
@@ -378,27 +380,6 @@ def test_events_an_older_version_kept_are_found_moved_and_delivered(tmp_path):
     assert spool.pending() == [theirs]
 
 
-def test_spooled_events_are_delivered_like_live_ones(tmp_path, pocketbase_url):
-    client = TelemetryClient(pocketbase_url, "_dev_telemetry_data")
-    random_id = str(uuid.uuid4())
-    body = {"random_id": random_id, "type": "vm", "ct_type": 2, "nsapp": "spooled", "status": "installing",
-            "disk_size": 20, "core_count": 1, "ram_size": 512, "os_type": "", "os_version": "", "method": "default",
-            "pve_version": "not found"}
-    spool = Spool(str(tmp_path))
-    spool.append(make_event(EVENT_CREATE, client, random_id, body))
-    spool.append(make_event(EVENT_FINISH, client, random_id, build_finish_body("failed", 137), record_id=None, force=False))
-
-    assert spool.flush(client, deliver_event)["delivered"] == 2
-    record = client.find(random_id)
-    assert (record["status"], record["exit_code"], record["error"]) == ("failed", 137, "Killed (SIGKILL / Out of memory?)")
-
-    # A second copy of the same events (a repeated or partial flush) changes nothing and duplicates nothing.
-    spool.append(make_event(EVENT_CREATE, client, random_id, body))
-    spool.append(make_event(EVENT_FINISH, client, random_id, build_finish_body("done"), record_id=None, force=False))
-    assert spool.flush(client, deliver_event)["delivered"] == 2
-    assert client.find(random_id)["status"] == "failed"
-
-
 # --- the cap ----------------------------------------------------------------------------------
 
 def test_a_full_queue_takes_no_new_event_and_keeps_the_old_ones(tmp_path):
@@ -566,3 +547,111 @@ def test_a_spool_dir_others_can_write_fails_the_task_as_bad_input(tmp_path):
     result = run_report(params(report_argument_spec(), random_id=str(uuid.uuid4()), nsapp="debian", url=DOWN, retries=0,
                                timeout=1, diagnostics="yes", spool_dir=str(directory)), Context(owner="pve-1"))
     assert result["failed"] and result["option"] == "spool_dir" and result["error_kind"] == "bad_input"
+
+
+# --- the spool refuses symlinks and directories that are not its own -------------------------
+
+def create_event(random_id=None):
+    random_id = random_id or str(uuid.uuid4())
+    return make_event(EVENT_CREATE, CLIENT, random_id, build_create_body(dict(random_id=random_id, type="lxc", nsapp="debian"), "8.2.4"))
+
+
+def finish_event(random_id=None, **extra):
+    return make_event(EVENT_FINISH, CLIENT, random_id or str(uuid.uuid4()), build_finish_body("failed", 214),
+                      **dict(dict(record_id=None, force=False), **extra))
+
+
+QUEUE = queue_name(None, CLIENT.url, CLIENT.collection)
+
+
+@pytest.mark.parametrize("name", [QUEUE + ".events", QUEUE + ".state", "events.jsonl"])
+def test_a_symlinked_spool_file_is_refused_and_its_target_untouched(tmp_path, name):
+    spool_dir, victim = tmp_path / "spool", tmp_path / "victim"
+    spool_dir.mkdir(mode=0o700)
+    victim.write_text("precious\n")
+    victim.chmod(0o644)
+    (spool_dir / name).symlink_to(victim)
+    with pytest.raises(TelemetryValueError) as caught:
+        spool = Spool(str(spool_dir))
+        spool.append(create_event())
+        spool.flush(CLIENT, lambda client, event: None)  # the older versions' file is read by a flush
+    assert caught.value.option == "spool_dir"
+    assert "symlink" in str(caught.value)
+    assert victim.read_text() == "precious\n"
+    assert (victim.stat().st_mode & 0o777) == 0o644
+
+
+def test_a_symlinked_flush_lock_is_refused_and_its_target_never_created(tmp_path):
+    spool_dir, target = tmp_path / "spool", tmp_path / "created-by-the-flush"
+    spool = Spool(str(spool_dir))
+    spool.append(create_event())
+    (spool_dir / (QUEUE + ".flush")).symlink_to(target)
+    with pytest.raises(TelemetryValueError):
+        spool.flush(CLIENT, lambda client, event: None)
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("make", ["symlink", "file"])
+def test_a_spool_dir_that_is_not_a_directory_is_refused(tmp_path, make):
+    path = tmp_path / "spool"
+    if make == "symlink":
+        (tmp_path / "elsewhere").mkdir()
+        path.symlink_to(tmp_path / "elsewhere")
+    else:
+        path.write_text("")
+    with pytest.raises(TelemetryValueError) as caught:
+        Spool(str(path))
+    assert caught.value.option == "spool_dir"
+
+
+def test_an_empty_spool_dir_is_refused():
+    with pytest.raises(TelemetryValueError) as caught:
+        Spool("")
+    assert caught.value.option == "spool_dir"
+
+
+# --- one bad line does not stop the spool ----------------------------------------------------
+
+BAD_LINES = [
+    "not json",
+    json.dumps({"event": "create", "url": CLIENT.url, "collection": CLIENT.collection, "random_id": UUID}),  # no body
+    json.dumps(dict(create_event(UUID), body="a string")),
+    json.dumps(dict(finish_event(), random_id="not-a-uuid")),
+    json.dumps(dict(finish_event(), random_id=UUID + "\n")),
+    json.dumps(dict(finish_event(), record_id="../../../../admin/anything")),
+    json.dumps(dict(finish_event(), record_id="abc\n")),
+    json.dumps(dict(finish_event(), body={"status": "sucess", "exit_code": -3, "error": ""})),
+    json.dumps(dict(create_event(UUID), body=dict(create_event(UUID)["body"], ct_type=2))),
+    "[" * 200000,
+]
+
+
+@pytest.mark.parametrize("line", BAD_LINES, ids=range(len(BAD_LINES)))
+def test_each_bad_line_is_not_an_event(line):
+    assert parse_event(line) is None
+
+
+def test_bad_lines_are_dropped_counted_and_the_events_after_them_delivered(tmp_path):
+    spool = Spool(str(tmp_path / "spool"))
+    before, after = create_event(), create_event()
+    spool.append(before)
+    with open(os.path.join(spool.path, QUEUE + ".events"), "a", encoding="utf-8") as handle:
+        handle.write("\n".join(BAD_LINES) + "\n")
+    spool.append(after)
+    delivered = []
+    result = spool.flush(CLIENT, lambda client, event: delivered.append(event["random_id"]))
+    assert delivered == [before["random_id"], after["random_id"]]
+    assert (result["delivered"], result["invalid"], spool.pending()) == (2, len(BAD_LINES), [])
+
+
+def test_events_kept_for_a_wrong_url_can_be_sent_to_the_right_one(tmp_path):
+    wrong = TelemetryClient("http://127.0.0.1:1", "_dev_telemetry_data")
+    spool = Spool(str(tmp_path / "spool"))
+    kept = make_event(EVENT_CREATE, wrong, UUID, build_create_body(dict(random_id=UUID, type="lxc", nsapp="x"), "8"))
+    spool.append(kept)
+    delivered = []
+    assert spool.flush(CLIENT, lambda client, event: delivered.append(event))["delivered"] == 0
+    assert spool.pending() == [kept]
+    assert spool.flush(CLIENT, lambda client, event: delivered.append(event), kept_for=wrong.url)["delivered"] == 1
+    assert spool.pending() == []
+    assert delivered == [kept]
