@@ -15,6 +15,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._check
     check_retries,
     check_timeout,
     check_url,
+    parse_size,
     redact_url,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
@@ -91,3 +92,19 @@ def test_pocketbases_own_collections_and_odd_names_are_refused(name):
     with pytest.raises(TelemetryValueError) as caught:
         check_collection(name)
     assert caught.value.option == "collection"
+
+
+# --- sizes ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("size, number", [
+    (None, 0), (0, 0), (20, 20), ("20", 20), ("20G", 20), ("20g", 20), (" 32G ", 32), ("12.5G", 12.5), (7.0, 7),
+])
+def test_parse_size(size, number):
+    assert parse_size(size) == number
+
+
+@pytest.mark.parametrize("size", ["20GB", "twenty", "", "-5", -5, "1e3", "0x10", True, float("nan"), float("inf"), "20 G"])
+def test_parse_size_refuses_what_pocketbase_would_store_as_0(size):
+    with pytest.raises(TelemetryValueError) as caught:
+        parse_size(size)
+    assert caught.value.option == "disk_size"

@@ -15,7 +15,6 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._paylo
     mask_addresses,
     normalise_exit_code,
 )
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import parse_size
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import CREATE_FIELDS, FINISH_FIELDS
 
 UUID = "3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d"
@@ -78,20 +77,6 @@ def test_create_body_has_exactly_the_contract_fields():
 def test_vm_body_has_ct_type_2_and_the_disk_size_without_g():
     body = build_create_body(report_params(type="vm", disk_size="20G"), "not found")
     assert (body["type"], body["ct_type"], body["disk_size"], body["pve_version"]) == ("vm", 2, 20, "not found")
-
-
-@pytest.mark.parametrize("size, number", [
-    (None, 0), (0, 0), (20, 20), ("20", 20), ("20G", 20), ("20g", 20), (" 32G ", 32), ("12.5G", 12.5), (7.0, 7),
-])
-def test_parse_size(size, number):
-    assert parse_size(size) == number
-
-
-@pytest.mark.parametrize("size", ["20GB", "twenty", "", "-5", -5, "1e3", "0x10", True, float("nan"), float("inf"), "20 G"])
-def test_parse_size_refuses_what_pocketbase_would_store_as_0(size):
-    with pytest.raises(TelemetryValueError) as caught:
-        parse_size(size)
-    assert caught.value.option == "disk_size"
 
 
 @pytest.mark.parametrize("overrides, option", [
