@@ -52,10 +52,9 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._paylo
     build_create_body,
     build_finish_body,
 )
-from ansible_collections.community_scripts.telemetry.tests.utils.pocketbase_server import (  # noqa: E402
-    PocketBaseServer,
-    free_port,
-)
+from ansible_collections.community_scripts.telemetry.tests.utils.pocketbase_server import PocketBaseServer  # noqa: E402
+# bench/spool.py takes free_port from here, with PocketBase, inventory and run_playbook
+from ansible_collections.community_scripts.telemetry.tests.utils.pocketbase_server import free_port  # noqa: E402,F401 pylint: disable=unused-import
 
 COLLECTION = "_dev_telemetry_data"
 ADMIN = ("bench@example.com", "bench-password-123")
