@@ -58,12 +58,12 @@ class Recorded(TelemetryAction):
 
     @staticmethod
     def RUN(params, ctx):  # pylint: disable=invalid-name
-        Recorded.calls.append((params, ctx))
+        type(ctx.action).calls.append((params, ctx))
         ctx.warn("a warning of the task")
         return dict(changed=True, reported=True, msg="record created")
 
     def _execute_module(self, module_name=None, module_args=None, task_vars=None, **kwargs):
-        Recorded.calls.append(("module on the host", module_name, dict(module_args)))
+        type(self).calls.append(("module on the host", module_name, dict(module_args)))
         return dict(changed=True, msg="the module ran on the host")
 
     def _compute_environment_string(self, raw_environment_out=None):
