@@ -528,7 +528,7 @@ def render_info(info: dict) -> list:
     out.append("")
     if len(sizes) > 1:
         out += [f"- server-side, {sizes[-1]:,} records against {sizes[-2]:,}: **{by_size[sizes[-1]] / by_size[sizes[-2]]:.2f}x** "
-                    f"({by_size[sizes[-1]]:.2f} s against {by_size[sizes[-2]]:.2f} s)"]
+                f"({by_size[sizes[-1]]:.2f} s against {by_size[sizes[-2]]:.2f} s)"]
     memories = [row[source]["max_rss_kb"] for row in rows for source in ("server", "records") if row.get(source)]
     if memories:
         out += [f"- peak memory over every row above: from {min(memories) / 1024:.0f} to "

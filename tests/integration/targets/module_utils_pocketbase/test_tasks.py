@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 import uuid
 
-import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import (
