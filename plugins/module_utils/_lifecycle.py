@@ -18,7 +18,11 @@ from __future__ import annotations
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id, check_record_id
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import RecordNotFound, TelemetryError
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import check_create_body, check_finish_body
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import (
+    check_create_body,
+    check_finish_body,
+    error_detail_tail,
+)
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import (
     FINAL_STATUSES,
     FINISH_FIELDS,
@@ -111,8 +115,12 @@ def deliver_event(client, event: dict) -> None:
     """Deliver one spooled event as the module that spooled it would have."""
     if event["event"] == EVENT_CREATE:
         ensure_created(client, event["body"])
-    else:
-        ensure_finished(client, event["random_id"], event.get("record_id"), event["body"], event.get("force", False))
+        return
+    body = event["body"]
+    if body.get("error_detail"):
+        # Scrubbed again: a line kept by an older version has only its addresses masked (scrubbing is idempotent).
+        body = dict(body, error_detail=error_detail_tail(body["error_detail"]))
+    ensure_finished(client, event["random_id"], event.get("record_id"), body, event.get("force", False))
 
 
 def _find_record(client, random_id: str, record_id: str | None) -> dict:

@@ -12,7 +12,6 @@ before it goes into a body.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import (
@@ -38,44 +37,41 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._recor
     STATUS_UNKNOWN,
     STATUSES,
 )
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._scrub import scrub
 
 # The contract's status mapping: these words finish a record as sucess, these as failed, anything else as unknown.
 SUCCESS_WORDS = ("done", "success", "sucess")
 FAILURE_WORDS = ("failed",)
 
 _WHOLE_NUMBER_RE = re.compile(r"^[0-9]+$")
-# Address candidates; ipaddress decides which really are addresses (a time such as 12:34:56, a MAC
-# address or a version such as 1.2.3.4.5 is not). IPv6 first: it may end in a dotted IPv4 part.
-_IPV6_CANDIDATE_RE = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?(?:%[\w.-]+)?(?![\w:])")
-_IPV4_CANDIDATE_RE = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?!\d|\.\d)")
-IPV4_MASK = "<IPv4>"
-IPV6_MASK = "<IPv6>"
+# How much of a step's output the scrubber reads: its end, 16 times what error_detail keeps, so that what is kept
+# was scrubbed with its context (the BEGIN line of a key, the key of a value) and the scrubber's time stays bounded.
+SCRUB_WINDOW = 16 * ERROR_DETAIL_MAX_BYTES
 
 
-def _is_ipv6(candidate: str) -> bool:
-    try:
-        ipaddress.IPv6Address(candidate.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
-
-
-def mask_addresses(text: str) -> str:
-    """Replace every IPv4 and IPv6 address in ``text`` (with its zone, e.g. fe80::1%vmbr0) by a mask."""
-    text = _IPV6_CANDIDATE_RE.sub(lambda match: IPV6_MASK if _is_ipv6(match.group(0)) else match.group(0), text)
-    return _IPV4_CANDIDATE_RE.sub(
-        lambda match: IPV4_MASK if all(int(part) <= 255 for part in match.group(0).split(".")) else match.group(0), text)
+def _window(text: str) -> str:
+    """The end of ``text`` the scrubber reads: at most SCRUB_WINDOW characters, from the start of a line (or
+    of a word, in one long line), so that no secret is cut from the key before it."""
+    if len(text) <= SCRUB_WINDOW:
+        return text
+    text = text[-SCRUB_WINDOW:]
+    for separator in ("\n", " "):
+        cut = text.find(separator)
+        if cut >= 0:
+            return text[cut + 1:]
+    return ""
 
 
 def error_detail_tail(output: str, max_lines: int = ERROR_DETAIL_MAX_LINES, max_bytes: int = ERROR_DETAIL_MAX_BYTES) -> str:
-    """The tail of a failing step's output as ``error_detail`` carries it: the last ``max_lines`` lines that
-    are not blank at the end, addresses masked, then at most ``max_bytes`` bytes of UTF-8 (the end is kept,
-    cut at a character boundary)."""
+    """The tail of a failing step's output as ``error_detail`` carries it: scrubbed (``_scrub``: secrets, e-mail
+    and IP addresses masked), then the last ``max_lines`` lines that are not blank at the end, then at most
+    ``max_bytes`` bytes of UTF-8 (the end is kept, cut at a character boundary)."""
     if output is None:
         return ""
     text = str(output).encode("utf-8", "replace").decode("utf-8")  # lone surrogates become ?
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip().split("\n")
-    text = mask_addresses("\n".join(lines[-max_lines:]) if max_lines > 0 else "")
+    text = scrub(_window(text.replace("\r\n", "\n").replace("\r", "\n").rstrip()))
+    lines = text.rstrip().split("\n")
+    text = "\n".join(lines[-max_lines:]) if max_lines > 0 else ""
     data = text.encode("utf-8")
     if len(data) > max_bytes:
         text = data[len(data) - max_bytes:].decode("utf-8", "ignore")  # a character cut in two is dropped whole

@@ -150,6 +150,9 @@ def run_update(params: dict, ctx: TaskContext) -> dict:
     result = dict(changed=False, reported=False, spooled=False, random_id=params["random_id"])
     try:
         wanted = build_finish_body(params["status"], params["exit_code"], params.get("install_duration"), params.get("error_detail"))
+        if "error_detail" in wanted:
+            # The module's invocation (shown at -vvv, kept by register) echoes the options: it shows what was sent.
+            params["error_detail"] = wanted["error_detail"]
         result.update(wanted)
         if wanted["status"] == STATUS_UNKNOWN and params["status"] != STATUS_UNKNOWN:
             ctx.warn(f"status {shown(params['status'])} is sent as unknown: only {', '.join(SUCCESS_WORDS)} (success) "

@@ -12,10 +12,10 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._paylo
     build_finish_body,
     error_detail_tail,
     map_status,
-    mask_addresses,
     normalise_exit_code,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import CREATE_FIELDS, FINISH_FIELDS
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._scrub import mask_addresses
 
 UUID = "3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d"
 
