@@ -75,10 +75,23 @@ options:
     version_added: 0.2.0
   error_detail:
     description:
-      - The output of the failing step, for example V({{ install.stderr }}). Only its tail is sent, at most 20 lines and
-        4096 bytes, with every IPv4 and IPv6 address replaced by V(<IPv4>) or V(<IPv6>).
-      - Output can hold private data (names, paths, tokens) that masking addresses does not remove. Set it only where the
-        backend's operator should see that output.
+      - The output of the failing step, for example V({{ install.stderr }}). It is scrubbed first, then only its tail is
+        sent, at most 20 lines and 4096 bytes. The same scrubbed text is what the task returns (RV(error_detail)) and
+        what a spool keeps; a spooled event is scrubbed again when it is flushed.
+      - "Scrubbing masks, each with a short mask that says what it replaced: secrets by their key (password, passwd, pwd,
+        passphrase, secret, token, api key, private key, access key, client secret, credentials, auth, cookie, also
+        within longer names such as C(PGPASSWORD) or C(aws_secret_access_key)) in C(k=v), C(k: v), C(--k v), C(--k=v)
+        and JSON, YAML or Python forms, quoted or not, as V(<password>), V(<token>), V(<secret>) or V(<api key>);
+        C(Authorization) headers of any scheme, keeping the scheme (V(Bearer <credentials>)); Proxmox VE API tokens
+        (C(user@realm!id=uuid)) and tickets; JWTs; PEM blocks, also cut ones, as V(<private key>) or V(<certificate>);
+        URL credentials (C(https://user:pw@host) becomes V(https://<credentials>@host)) and C(curl -u user:pw);
+        e-mail addresses as V(<email>); GitHub, GitLab, Slack, AWS access key, Google API key, npm and PyPI tokens;
+        IPv4 and IPv6 addresses as V(<IPv4>) and V(<IPv6>)."
+      - "Kept is what explains the failure: package names, paths of the software, versions (four numbers after a version
+        word, a package name or a comparison, as in C(version 2.4.1.0), C(pkg-2.4.1.0) or C(pkg==2.4.1.0), are a
+        version, not an address), error words and exit codes. The list and its limits are in C(docs/behaviour.md)."
+      - "Scrubbing cannot know every secret (a password printed without its key, a name). The field stays opt-in: set it
+        only where the backend's operator should see that output; on an open backend anyone can read a record."
       - Not a field of the contract. Sent only when set, and then stored only by a backend with the collection's extended
         fields; a backend without them ignores it.
     type: str
@@ -168,6 +181,11 @@ skip_reason:
   returned: when consent was missing
   type: str
   sample: "diagnostics=no: the operator did not opt in"
+error_detail:
+  description: The scrubbed tail of O(error_detail) that was sent, or kept in the spool.
+  returned: when O(error_detail) was set
+  type: str
+  sample: "mysql --password=<password> -h <IPv4>: Access denied"
 msg:
   description: What happened, or the delivery problem when the backend could not be reached.
   returned: always
