@@ -11,7 +11,7 @@ import uuid
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import EVENT_CREATE, EVENT_FINISH, deliver_event
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_finish_body
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import build_create_body, build_finish_body
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import Spool, make_event
 
 
@@ -34,3 +34,18 @@ def test_spooled_events_are_delivered_like_live_ones(tmp_path, pocketbase_url):
     spool.append(make_event(EVENT_FINISH, client, random_id, build_finish_body("done"), record_id=None, force=False))
     assert spool.flush(client, deliver_event)["delivered"] == 2
     assert client.find(random_id)["status"] == "failed"
+
+
+def test_a_line_spooled_by_an_older_version_is_scrubbed_at_its_flush(tmp_path, pocketbase_url):
+    # Older versions masked addresses only (plugins/module_utils/_scrub.py): the flush delivers such a line scrubbed.
+    client = TelemetryClient(pocketbase_url, "_dev_telemetry_data")
+    random_id = str(uuid.uuid4())
+    spool = Spool(str(tmp_path))
+    spool.append(make_event(EVENT_CREATE, client, random_id,
+                            build_create_body(dict(random_id=random_id, type="lxc", nsapp="old-spool"), "8.2.4")))
+    old_body = dict(build_finish_body("failed", 1), error_detail="restore failed: --password hunter2 for bob@example.com")
+    spool.append(make_event(EVENT_FINISH, client, random_id, old_body, record_id=None, force=False))
+    assert spool.flush(client, deliver_event)["delivered"] == 2
+    record = next(client.iter_records(f'random_id="{random_id}"', ("status", "error_detail")))
+    assert record["status"] == "failed"
+    assert record["error_detail"] == "restore failed: --password <password> for <email>"

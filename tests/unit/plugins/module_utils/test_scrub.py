@@ -2,30 +2,26 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The scrubber of error_detail: a corpus of real-looking output lines, the masked and the kept; PEM blocks whole
-and cut; the window and the tail; a spooled line of an older version scrubbed at its flush; linear time on
-adversarial lines; and no exception, whatever the input."""
+"""The scrubber of error_detail (plugins/module_utils/_scrub.py): a corpus of real-looking output lines, the masked
+and the kept; PEM blocks whole and cut; the window and the tail; the finish body and the invocation; linear time on
+adversarial lines; and no exception, whatever the input. A line spooled by an older version is scrubbed at its flush:
+tests/integration/targets/module_utils_pocketbase/test_spool.py, against a real PocketBase."""
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
 
 import pytest
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils import _scrub
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import TelemetryClient
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._lifecycle import EVENT_CREATE, EVENT_FINISH, deliver_event
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._payloads import (
     SCRUB_WINDOW,
-    build_create_body,
     build_finish_body,
     error_detail_tail,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import ERROR_DETAIL_MAX_BYTES
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._scrub import WITHHELD, scrub
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._spool import Spool, make_event
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._tasks import TaskContext, run_update
 
 UUID = "3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d"
@@ -236,21 +232,6 @@ def test_a_finish_body_and_the_invocation_carry_the_scrubbed_text():
     result = run_update(params, Context())
     assert result["error_detail"] == params["error_detail"] == "Authorization: Bearer <credentials>"
     assert "abc123" not in json.dumps(result)
-
-
-def test_a_line_spooled_by_an_older_version_is_scrubbed_at_its_flush(tmp_path, pocketbase_url):
-    # Older versions masked addresses only; the flush delivers such a line scrubbed.
-    client = TelemetryClient(pocketbase_url, "_dev_telemetry_data")
-    random_id = str(uuid.uuid4())
-    spool = Spool(str(tmp_path))
-    spool.append(make_event(EVENT_CREATE, client, random_id,
-                            build_create_body(dict(random_id=random_id, type="lxc", nsapp="old-spool"), "8.2.4")))
-    old_body = dict(build_finish_body("failed", 1), error_detail="restore failed: --password hunter2 for bob@example.com")
-    spool.append(make_event(EVENT_FINISH, client, random_id, old_body, record_id=None, force=False))
-    assert spool.flush(client, deliver_event)["delivered"] == 2
-    record = next(client.iter_records(f'random_id="{random_id}"', ("status", "error_detail")))
-    assert record["status"] == "failed"
-    assert record["error_detail"] == "restore failed: --password <password> for <email>"
 
 
 @pytest.mark.parametrize("unit", [
