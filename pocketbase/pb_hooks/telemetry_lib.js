@@ -180,45 +180,30 @@ function rollupParts(question, window, withNode) {
   return parts;
 }
 
-// The value of the given rank (1-based) in a histogram [[value, count], ...] sorted by value.
-function nearestRank(histogram, rank) {
-  let seen = 0;
-  for (const [value, count] of histogram) {
-    seen += count;
-    if (seen >= rank) return value;
-  }
-  return null;
-}
-
 // Duration percentiles of the given apps by nearest rank: the median is the ceil(n/2)-th smallest value, p95 the
 // ceil(0.95 n)-th; the module does the same (plugins/module_utils/_fleet_query.py). Exact values, never buckets:
 // from the duration rollup (every value of the whole history with its count) when the question has no time
-// window, from the records (index idx_dev_telemetry_durations) otherwise.
+// window, from the records (index idx_dev_telemetry_durations) otherwise. SQLite walks each app's histogram in
+// the order of its values (a window function) and hands back one row per app.
 function durationsOf(question, apps, withNode, fromRollup) {
-  const histograms = Object.create(null);
-  const appsParam = JSON.stringify(apps);
-  let found;
+  let histogram, params;
   if (fromRollup) {
-    found = rows(
-      "SELECT app, v, SUM(n) AS n FROM `_telemetry_rollup_duration` WHERE app IN (SELECT value FROM json_each({:apps}))" +
-      (question.status ? " AND status = {:status}" : "") + " GROUP BY app, v HAVING SUM(n) > 0",
-      { apps: appsParam, status: question.status }, { app: "", v: -0, n: 0 });
+    histogram = "SELECT app, v, SUM(n) AS n FROM `_telemetry_rollup_duration` WHERE app IN (SELECT value FROM json_each({:apps}))" +
+      (question.status ? " AND status = {:status}" : "") + " GROUP BY app, v HAVING SUM(n) > 0";
+    params = { apps: JSON.stringify(apps), status: question.status };
   } else {
     const where = whereOf(question, withNode, true, null);
-    found = rows(
-      "SELECT nsapp AS app, install_duration AS v, COUNT(*) AS n FROM " + TABLE + " WHERE " + where.sql +
-      " AND install_duration > 0 AND nsapp IN (SELECT value FROM json_each({:apps})) GROUP BY nsapp, install_duration",
-      Object.assign({ apps: appsParam }, where.params), { app: "", v: -0, n: 0 });
+    histogram = "SELECT nsapp AS app, install_duration AS v, COUNT(*) AS n FROM " + TABLE + " WHERE " + where.sql +
+      " AND install_duration > 0 AND nsapp IN (SELECT value FROM json_each({:apps})) GROUP BY nsapp, install_duration";
+    params = Object.assign({ apps: JSON.stringify(apps) }, where.params);
   }
-  for (const row of found) (histograms[row.app] || (histograms[row.app] = [])).push([row.v, row.n]);
-  const durations = [];
-  for (const app of Object.keys(histograms).sort()) {
-    const histogram = histograms[app].sort((a, b) => a[0] - b[0]);
-    const count = histogram.reduce((sum, entry) => sum + entry[1], 0);
-    durations.push([app, count, nearestRank(histogram, Math.floor((count + 1) / 2)),
-                    nearestRank(histogram, Math.floor((count * 95 + 99) / 100))]);
-  }
-  return durations;
+  const found = rows(
+    "WITH h AS (" + histogram + "), c AS (SELECT app, v, SUM(n) OVER (PARTITION BY app ORDER BY v) AS cum," +
+    " SUM(n) OVER (PARTITION BY app) AS total FROM h)" +
+    " SELECT app, total AS n, MIN(CASE WHEN cum >= (total + 1) / 2 THEN v END) AS median," +
+    " MIN(CASE WHEN cum >= (total * 95 + 99) / 100 THEN v END) AS p95 FROM c GROUP BY app",
+    params, { app: "", n: 0, median: -0, p95: -0 });
+  return found.map((row) => [row.app, row.n, row.median, row.p95]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 // {key: {status: count}} -> [[key, status, count], ...] sorted by key, then status.

@@ -14,17 +14,19 @@ function rollups(hasNode, hasDuration) {
   const node = hasNode ? "COALESCE(R.`node`, '')" : "''";
   const code = "COALESCE(CAST(R.`exit_code` AS INTEGER), 0)";
   const day = "substr(R.`created`, 1, 10)";
+  // The key columns in the order the route groups them, the day last: SQLite sums each table in one walk of its
+  // primary key, without sorting, and checks the day of each row as it goes.
   const out = {
     _telemetry_rollup_day: [["day TEXT", "status TEXT"], [day, "R.`status`"], "1"],
-    _telemetry_rollup_app: [["day TEXT", "app TEXT", "status TEXT"], [day, "R.`nsapp`", "R.`status`"], "1"],
-    _telemetry_rollup_type: [["day TEXT", "type TEXT", "status TEXT"], [day, "R.`type`", "R.`status`"], "1"],
-    _telemetry_rollup_node: [["day TEXT", "node TEXT", "status TEXT"], [day, node, "R.`status`"], node + " <> ''"],
-    _telemetry_rollup_code: [["day TEXT", "code INTEGER", "app TEXT", "status TEXT"], [day, code, "R.`nsapp`", "R.`status`"],
+    _telemetry_rollup_app: [["app TEXT", "status TEXT", "day TEXT"], ["R.`nsapp`", "R.`status`", day], "1"],
+    _telemetry_rollup_type: [["type TEXT", "status TEXT", "day TEXT"], ["R.`type`", "R.`status`", day], "1"],
+    _telemetry_rollup_node: [["node TEXT", "status TEXT", "day TEXT"], [node, "R.`status`", day], node + " <> ''"],
+    _telemetry_rollup_code: [["code INTEGER", "app TEXT", "status TEXT", "day TEXT"], [code, "R.`nsapp`", "R.`status`", day],
                              "R.`status` IN ('failed', 'unknown') AND " + code + " <> 0"],
   };
   if (hasDuration) {
     // Durations for the whole history (no day): their values are many, a day key would multiply them.
-    out._telemetry_rollup_duration = [["app TEXT", "status TEXT", "v NUMERIC"], ["R.`nsapp`", "R.`status`", "R.`install_duration`"],
+    out._telemetry_rollup_duration = [["app TEXT", "v NUMERIC", "status TEXT"], ["R.`nsapp`", "R.`install_duration`", "R.`status`"],
                                       "R.`install_duration` > 0"];
   }
   return out;

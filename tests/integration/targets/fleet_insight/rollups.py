@@ -44,12 +44,12 @@ QUESTIONS = [
 ]
 ROLLUPS = {  # table: (the key columns, the same keys and condition from the records)
     "_telemetry_rollup_day": ("day, status", "substr(created, 1, 10), status", "1"),
-    "_telemetry_rollup_app": ("day, app, status", "substr(created, 1, 10), nsapp, status", "1"),
-    "_telemetry_rollup_type": ("day, type, status", "substr(created, 1, 10), type, status", "1"),
-    "_telemetry_rollup_node": ("day, node, status", "substr(created, 1, 10), node, status", "node <> ''"),
-    "_telemetry_rollup_code": ("day, code, app, status", "substr(created, 1, 10), CAST(exit_code AS INTEGER), nsapp, status",
+    "_telemetry_rollup_app": ("app, status, day", "nsapp, status, substr(created, 1, 10)", "1"),
+    "_telemetry_rollup_type": ("type, status, day", "type, status, substr(created, 1, 10)", "1"),
+    "_telemetry_rollup_node": ("node, status, day", "node, status, substr(created, 1, 10)", "node <> ''"),
+    "_telemetry_rollup_code": ("code, app, status, day", "CAST(exit_code AS INTEGER), nsapp, status, substr(created, 1, 10)",
                                "status IN ('failed', 'unknown') AND exit_code <> 0"),
-    "_telemetry_rollup_duration": ("app, status, v", "nsapp, status, install_duration", "install_duration > 0"),
+    "_telemetry_rollup_duration": ("app, v, status", "nsapp, install_duration, status", "install_duration > 0"),
 }
 
 
