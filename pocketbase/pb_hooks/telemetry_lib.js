@@ -19,6 +19,8 @@ const TOP_MAX = 1000;
 const ERROR_DETAIL_MAX = 512;
 // Answers kept (aggregatesRoute), each slot one question.
 const CACHE_SLOTS = 16;
+// The width of a duration bucket, in seconds (pb_migrations/1720000000_add_fleet_rollups.js has the same).
+const BUCKET = 10;
 const DEFAULT_STALE_AFTER = "6h";
 
 function problem(e, status, message) {
@@ -181,29 +183,55 @@ function rollupParts(question, window, withNode) {
 }
 
 // Duration percentiles of the given apps by nearest rank: the median is the ceil(n/2)-th smallest value, p95 the
-// ceil(0.95 n)-th; the module does the same (plugins/module_utils/_fleet_query.py). Exact values, never buckets:
-// from the duration rollup (every value of the whole history with its count) when the question has no time
-// window, from the records (index idx_dev_telemetry_durations) otherwise. SQLite walks each app's histogram in
-// the order of its values (a window function) and hands back one row per app.
+// ceil(0.95 n)-th; the module does the same (plugins/module_utils/_fleet_query.py). Exact values, never buckets.
+// Questions without a time window or a status filter read the duration rollups: the buckets of 10 s say, for each
+// app, in which bucket each rank falls and how many values come before it; the values of those two buckets alone
+// then give the exact value (a few hundred rows, where the values of the whole history can be many thousands).
+// Other questions read the records (index idx_dev_telemetry_durations). SQLite walks the histograms in the order
+// of their values (a window function) and hands back one row per app.
 function durationsOf(question, apps, withNode, fromRollup) {
-  let histogram, params;
-  if (fromRollup) {
-    histogram = "SELECT app, v, SUM(n) AS n FROM `_telemetry_rollup_duration` WHERE app IN (SELECT value FROM json_each({:apps}))" +
-      (question.status ? " AND status = {:status}" : "") + " GROUP BY app, v HAVING SUM(n) > 0";
-    params = { apps: JSON.stringify(apps), status: question.status };
-  } else {
+  const ranks = (histogram, key) =>
+    "WITH c AS (SELECT app, " + key + " AS k, n, SUM(n) OVER (PARTITION BY app ORDER BY " + key + ") AS cum," +
+    " SUM(n) OVER (PARTITION BY app) AS total FROM (" + histogram + "))" +
+    " SELECT app, total AS n, MIN(CASE WHEN cum >= (total + 1) / 2 THEN k END) AS median," +
+    " MIN(CASE WHEN cum >= (total + 1) / 2 THEN cum - n END) AS medianBefore," +
+    " MIN(CASE WHEN cum >= (total * 95 + 99) / 100 THEN k END) AS p95," +
+    " MIN(CASE WHEN cum >= (total * 95 + 99) / 100 THEN cum - n END) AS p95Before FROM c GROUP BY app";
+  const shape = { app: "", n: 0, median: -0, medianBefore: 0, p95: -0, p95Before: 0 };
+  const byName = (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  if (!fromRollup) {
     const where = whereOf(question, withNode, true, null);
-    histogram = "SELECT nsapp AS app, install_duration AS v, COUNT(*) AS n FROM " + TABLE + " WHERE " + where.sql +
-      " AND install_duration > 0 AND nsapp IN (SELECT value FROM json_each({:apps})) GROUP BY nsapp, install_duration";
-    params = Object.assign({ apps: JSON.stringify(apps) }, where.params);
+    return rows(ranks("SELECT nsapp AS app, install_duration AS v, COUNT(*) AS n FROM " + TABLE + " WHERE " + where.sql +
+                      " AND install_duration > 0 AND nsapp IN (SELECT value FROM json_each({:apps})) GROUP BY nsapp, install_duration", "v"),
+                Object.assign({ apps: JSON.stringify(apps) }, where.params), shape)
+      .map((row) => [row.app, row.n, row.median, row.p95]).sort(byName);
   }
-  const found = rows(
-    "WITH h AS (" + histogram + "), c AS (SELECT app, v, SUM(n) OVER (PARTITION BY app ORDER BY v) AS cum," +
-    " SUM(n) OVER (PARTITION BY app) AS total FROM h)" +
-    " SELECT app, total AS n, MIN(CASE WHEN cum >= (total + 1) / 2 THEN v END) AS median," +
-    " MIN(CASE WHEN cum >= (total * 95 + 99) / 100 THEN v END) AS p95 FROM c GROUP BY app",
-    params, { app: "", n: 0, median: -0, p95: -0 });
-  return found.map((row) => [row.app, row.n, row.median, row.p95]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const buckets = rows(ranks("SELECT app, b, n FROM `_telemetry_rollup_duration_bucket` WHERE app IN (SELECT value FROM json_each({:apps}))", "b"),
+                       { apps: JSON.stringify(apps) }, shape);
+  const pairs = [];
+  for (const row of buckets) pairs.push([row.app, row.median], [row.app, row.p95]);
+  const values = Object.create(null);  // app -> bucket -> [[value, count], ...] in the order of the values
+  for (const row of rows(
+    "SELECT p.value ->> 0 AS app, p.value ->> 1 AS b, f.v AS v, f.n AS n FROM json_each({:pairs}) AS p JOIN `_telemetry_rollup_duration` AS f" +
+    " ON f.app = p.value ->> 0 AND f.v >= (p.value ->> 1) * " + BUCKET + " AND f.v < (p.value ->> 1) * " + BUCKET + " + " + BUCKET +
+    " GROUP BY p.value ->> 0, p.value ->> 1, f.v ORDER BY 1, 2, 3", { pairs: JSON.stringify(pairs) }, { app: "", b: 0, v: -0, n: 0 })) {
+    const inApp = values[row.app] || (values[row.app] = Object.create(null));
+    (inApp[row.b] || (inApp[row.b] = [])).push([row.v, row.n]);
+  }
+  const within = (app, bucket, rank) => nearestRank((values[app] && values[app][bucket]) || [], rank);
+  return buckets.map((row) => [row.app, row.n,
+    within(row.app, row.median, Math.floor((row.n + 1) / 2) - row.medianBefore),
+    within(row.app, row.p95, Math.floor((row.n * 95 + 99) / 100) - row.p95Before)]).sort(byName);
+}
+
+// The value of the given rank (1-based) in a histogram [[value, count], ...] sorted by value.
+function nearestRank(histogram, rank) {
+  let seen = 0;
+  for (const [value, count] of histogram) {
+    seen += count;
+    if (seen >= rank) return value;
+  }
+  return null;
 }
 
 // {key: {status: count}} -> [[key, status, count], ...] sorted by key, then status.
@@ -259,7 +287,7 @@ function aggregates(collection, question) {
   others.exit_codes = Object.keys(otherCodes).map(Number).sort((a, b) => a - b).map((code) => [code, otherCodes[code]]);
 
   const durations = withDuration && top.length ?
-    durationsOf(question, top, withNode, !!window && !question.since && !question.before) : [];
+    durationsOf(question, top, withNode, !!window && !question.since && !question.before && !question.status) : [];
 
   const where = whereOf(question, withNode, false, null);
   const recent = rows(

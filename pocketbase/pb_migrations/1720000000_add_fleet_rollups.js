@@ -8,6 +8,8 @@
 // exactly (pb_hooks/telemetry_lib.js). The backfill counts the records already stored.
 // Idempotent: tables and triggers that exist already are rebuilt from the records, so a re-run stays exact.
 const TABLE = "`_dev_telemetry_data`";
+// The width of a duration bucket, in seconds (pb_hooks/telemetry_lib.js has the same).
+const BUCKET = 10;
 
 // name: [key columns with their types, the key expression of a row (R = NEW or OLD), a condition on R].
 function rollups(hasNode, hasDuration) {
@@ -25,9 +27,11 @@ function rollups(hasNode, hasDuration) {
                              "R.`status` IN ('failed', 'unknown') AND " + code + " <> 0"],
   };
   if (hasDuration) {
-    // Durations for the whole history (no day): their values are many, a day key would multiply them.
-    out._telemetry_rollup_duration = [["app TEXT", "v NUMERIC", "status TEXT"], ["R.`nsapp`", "R.`install_duration`", "R.`status`"],
-                                      "R.`install_duration` > 0"];
+    // Durations for the whole history (no day, no status: their values are many, a key more would multiply them),
+    // each value with its count, and the same counted in buckets of 10 s (BUCKET), which say where a rank falls.
+    out._telemetry_rollup_duration = [["app TEXT", "v NUMERIC"], ["R.`nsapp`", "R.`install_duration`"], "R.`install_duration` > 0"];
+    out._telemetry_rollup_duration_bucket = [["app TEXT", "b INTEGER"], ["R.`nsapp`", "CAST(R.`install_duration` AS INTEGER) / " + BUCKET],
+                                             "R.`install_duration` > 0"];
   }
   return out;
 }

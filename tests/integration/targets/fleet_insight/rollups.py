@@ -49,7 +49,8 @@ ROLLUPS = {  # table: (the key columns, the same keys and condition from the rec
     "_telemetry_rollup_node": ("node, status, day", "node, status, substr(created, 1, 10)", "node <> ''"),
     "_telemetry_rollup_code": ("code, app, status, day", "CAST(exit_code AS INTEGER), nsapp, status, substr(created, 1, 10)",
                                "status IN ('failed', 'unknown') AND exit_code <> 0"),
-    "_telemetry_rollup_duration": ("app, v, status", "nsapp, install_duration, status", "install_duration > 0"),
+    "_telemetry_rollup_duration": ("app, v", "nsapp, install_duration", "install_duration > 0"),
+    "_telemetry_rollup_duration_bucket": ("app, b", "nsapp, CAST(install_duration AS INTEGER) / 10", "install_duration > 0"),
 }
 
 
