@@ -19,6 +19,9 @@ const TOP_MAX = 1000;
 const ERROR_DETAIL_MAX = 512;
 // Answers kept (aggregatesRoute), each slot one question.
 const CACHE_SLOTS = 16;
+// How long callers of the same question wait for the one computing it, and how often they look (answerOf).
+const FLIGHT_MS = 10000;
+const FLIGHT_POLL_MS = 5;
 // The width of a duration bucket, in seconds (pb_migrations/1720000000_add_fleet_rollups.js has the same).
 const BUCKET = 10;
 const DEFAULT_STALE_AFTER = "6h";
@@ -365,17 +368,40 @@ function aggregatesRoute(e) {
   if (question.error) {
     return problem(e, 400, question.error);
   }
+  return e.blob(200, "application/json", answerOf(collection, question));
+}
+
+// The answer as JSON text: a kept one while it holds; otherwise one caller computes it and the callers asking the
+// same question at the same time wait for it (a claim in the app's store, taken atomically with setFunc), instead
+// of computing it each (64 readers of one report at once: one computation, not 64 side by side). A claim older
+// than FLIGHT_MS is stale (its caller failed): a waiter then takes it over; none waits longer than that.
+function answerOf(collection, question) {
   const version = rollupVersion();
+  if (version === null) return JSON.stringify(aggregates(collection, question));
+  const store = $app.store();
   const key = cacheKey(question);
-  if (version !== null) {
-    const kept = $app.store().get(key.slot);
-    if (kept && kept.version === version && kept.question === key.text) {
-      return e.blob(200, "application/json", kept.body);
-    }
+  const flight = key.slot + ".computing";
+  const started = Date.now();
+  for (;;) {
+    const kept = store.get(key.slot);
+    if (kept && kept.version === version && kept.question === key.text) return kept.body;
+    const now = Date.now();
+    let mine = false;
+    store.setFunc(flight, (old) => {
+      if (old && old.question === key.text && old.version === version && now - old.at < FLIGHT_MS) return old;
+      mine = true;
+      return { question: key.text, version: version, at: now };
+    });
+    if (mine || now - started > FLIGHT_MS) break;
+    sleep(FLIGHT_POLL_MS);
   }
-  const body = JSON.stringify(aggregates(collection, question));
-  if (version !== null) $app.store().set(key.slot, { version: version, question: key.text, body: body });
-  return e.blob(200, "application/json", body);
+  try {
+    const body = JSON.stringify(aggregates(collection, question));
+    store.set(key.slot, { version: version, question: key.text, body: body });
+    return body;
+  } finally {
+    store.remove(flight);
+  }
 }
 
 // "6h", "90m", "3600s", "1d" or a number of seconds; null when it is none of these.
