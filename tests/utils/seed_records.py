@@ -7,11 +7,14 @@
 and the benchmarks; one HTTP call per record would take minutes at 100k).
 
     seed_records.py DATA_DB COUNT [--seed N] [--days D] [--start 2026-11-01] [--extended | --no-extended]
+                    [--shape seed | catalogue]
 
 The collection must exist (start the server once with the migrations, stop it, then seed). Each record
 gets a valid 15-character PocketBase id, a random_id UUID, and a varied app, status, type, node, day,
 exit code and duration; many records share a created timestamp, so paging must break ties by id.
 Deterministic for a given --seed. Nodes and durations are written only when the schema has those columns.
+Shapes: ``seed`` (the default) has 13 apps, 4 nodes (one of them ""), four statuses; ``catalogue`` has the shape of
+the community scripts' catalogue: 300 apps, 8 nodes, three statuses (sucess, failed, unknown); give it --days 30.
 """
 
 from __future__ import annotations
@@ -30,18 +33,25 @@ APPS = ["debian", "jellyfin", "homeassistant", "nextcloud", "immich", "it's-app"
 NODES = ["", "pve1", "pve2", "pve-lab"]
 CODES = [1, 137, 214, 225, 100, 127, 2, 255]
 ID_CHARS = string.ascii_lowercase + string.digits
+# name: (apps, nodes, statuses and their weights)
+SHAPES = {
+    "seed": (APPS, NODES, (["sucess", "failed", "unknown", "installing"], [70, 20, 5, 5])),
+    "catalogue": ([f"script-{number:03d}" for number in range(1, 301)], [f"pve{number}" for number in range(1, 9)],
+                  (["sucess", "failed", "unknown"], [75, 20, 5])),
+}
 
 
 def columns(connection) -> set:
     return {row[1] for row in connection.execute(f"PRAGMA table_info(`{TABLE}`)")}
 
 
-def rows(count: int, rng: random.Random, start: datetime, days: int, extended: bool):
-    app_weights = [rng.randint(1, 20) for dummy in APPS]
+def rows(count: int, rng: random.Random, start: datetime, days: int, extended: bool, shape: str = "seed"):
+    apps, nodes, (statuses, status_weights) = SHAPES[shape]
+    app_weights = [rng.randint(1, 20) for dummy in apps]
     for dummy in range(count):
-        app = rng.choices(APPS, app_weights)[0]
+        app = rng.choices(apps, app_weights)[0]
         record_type = "vm" if rng.random() < 0.2 else "lxc"
-        status = rng.choices(["sucess", "failed", "unknown", "installing"], [70, 20, 5, 5])[0]
+        status = rng.choices(statuses, status_weights)[0]
         code = 0 if status in ("sucess", "installing") else rng.choice(CODES + [0])
         # Ten distinct moments a day: many records share a created value.
         created = start + timedelta(days=rng.randrange(days), minutes=rng.randrange(10) * 97, seconds=rng.randrange(3))
@@ -56,7 +66,7 @@ def rows(count: int, rng: random.Random, start: datetime, days: int, extended: b
             "exit_code": code, "created": stamp, "updated": stamp,
         }
         if extended:
-            row["node"] = rng.choice(NODES)
+            row["node"] = rng.choice(nodes)
             row["install_duration"] = (rng.choice([0, rng.randint(20, 900), round(rng.uniform(5, 60), 1)])
                                        if status in ("sucess", "failed") else 0)
             row["error_detail"] = ""
@@ -64,8 +74,11 @@ def rows(count: int, rng: random.Random, start: datetime, days: int, extended: b
 
 
 def seed(db_path: str, count: int, seed_value: int = 12, days: int = 14, start: str = "2026-11-01",
-         extended: bool | None = None, batch: int = 50000) -> int:
-    connection = sqlite3.connect(db_path)
+         extended: bool | None = None, batch: int = 50000, shape: str = "seed") -> int:
+    connection = sqlite3.connect(db_path, timeout=60)  # a running server may hold the write lock a moment
+    # A large page cache: the rollup triggers (pocketbase/pb_migrations) update a few small tables per record,
+    # which a small cache would write out and read back for every batch.
+    connection.execute("PRAGMA cache_size = -262144")
     try:
         present = columns(connection)
         if not present:
@@ -76,7 +89,7 @@ def seed(db_path: str, count: int, seed_value: int = 12, days: int = 14, start: 
         if extended and not has_extended:
             raise SystemExit(f"{db_path}: the extended fields are not in the schema")
         rng = random.Random(seed_value)
-        generator = rows(count, rng, datetime.strptime(start, "%Y-%m-%d"), days, extended)
+        generator = rows(count, rng, datetime.strptime(start, "%Y-%m-%d"), days, extended, shape)
         written = 0
         while written < count:
             chunk = [next(generator) for dummy in range(min(batch, count - written))]
@@ -99,8 +112,9 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--start", default="2026-11-01")
     parser.add_argument("--extended", action=argparse.BooleanOptionalAction, default=None)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="seed")
     args = parser.parse_args()
-    print(seed(args.db, args.count, args.seed, args.days, args.start, args.extended))
+    print(seed(args.db, args.count, args.seed, args.days, args.start, args.extended, shape=args.shape))
     return 0
 
 

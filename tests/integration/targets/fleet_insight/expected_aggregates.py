@@ -62,7 +62,7 @@ def nearest_rank(values: list, fraction_num: int, fraction_den: int):
     return None
 
 
-def expected(db, question: dict) -> dict:
+def expected(db, question: dict, source: str) -> dict:
     clause, values = where(question)
     top = question.get("top", 5)
     total, first, last = db.execute(f"SELECT COUNT(*), MIN(created), MAX(created) FROM {TABLE} WHERE {clause}", values).fetchone()
@@ -81,8 +81,8 @@ def expected(db, question: dict) -> dict:
                                               f" AND install_duration > 0 ORDER BY install_duration", values + [app])]
         durations[app] = {"count": len(found), "median": nearest_rank(found, 1, 2), "p95": nearest_rank(found, 95, 100)}
     days = summary(db, "substr(created, 1, 10)", clause, values)
-    recent = db.execute(f"SELECT created, nsapp, type, node, exit_code FROM {TABLE} WHERE {clause} AND status = 'failed'"
-                        f" ORDER BY created DESC, id DESC LIMIT 20", values).fetchall()
+    recent = db.execute(f"SELECT created, nsapp, type, node, exit_code, substr(error_detail, 1, 512) FROM {TABLE} WHERE {clause}"
+                        f" AND status = 'failed' ORDER BY created DESC, id DESC LIMIT 20", values).fetchall()
     return {
         "total": total,
         "by_status": by_status,
@@ -96,8 +96,11 @@ def expected(db, question: dict) -> dict:
         "by_node": summary(db, "node", clause + " AND node <> ''", values),
         "exit_codes_by_app": by_code_app,
         "durations": durations,
-        "recent_failures": [{"created": c, "nsapp": a, "type": t, "node": n, "exit_code": e, "explanation": explain_exit_code(e)}
-                            for c, a, t, n, e in recent],
+        # The server's route gives each failure's error_detail (its first 512 characters); the records' way gives
+        # it once the module reads that field (issue 17 item 5, the module's side).
+        "recent_failures": [dict({"created": c, "nsapp": a, "type": t, "node": n, "exit_code": e, "explanation": explain_exit_code(e)},
+                                 **({"error_detail": d or ""} if source == "server" else {}))
+                            for c, a, t, n, e, d in recent],
     }
 
 
@@ -108,7 +111,7 @@ def main() -> int:
     failures = 0
     for item in answers:
         question, answer = item["item"], item
-        want = expected(db, question)
+        want = expected(db, question, source)
         got = answer["aggregates"]
         # Equal values, and the same order where order means something (most frequent first, oldest day first).
         problems = [key for key in want if want[key] != got.get(key)

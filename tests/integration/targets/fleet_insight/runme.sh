@@ -8,7 +8,10 @@
 #      extended fields only when given (a backend with the extended migration stores them);
 #   4. stale attempts: one aged (its created rewritten in SQLite while the server is stopped) becomes unknown
 #      when the server starts, a fresh one stays installing, a late real finish supersedes unknown; the
-#      threshold comes from TELEMETRY_STALE_AFTER.
+#      threshold comes from TELEMETRY_STALE_AFTER;
+#   5. rollups (pocketbase/pb_migrations/1720000000_add_fleet_rollups.js): after creates, finishes, a superuser
+#      delete, a bulk import of old records into data.db and the stale sweep, the route's answers (from the
+#      rollup tables, or from the records for the filters they lack) equal an independent SQL computation.
 set -euxo pipefail
 
 export ANSIBLE_ROLES_PATH=..
@@ -82,4 +85,15 @@ age "$(uuid_of stale-fresh)" 2
 backend started -e '{"setup_pocketbase_environment": {"TELEMETRY_STALE_AFTER": "1h"}}'
 local_play stale.yml -e "@$out/backend.json" -e phase=threshold
 grep -q "attempts installing for more than 3600 s set to unknown" "$out/pocketbase/server.log"
+backend stopped
+
+# 5. Rollups kept by triggers: the route's answers equal SQL on data.db after each kind of change.
+url=$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["pocketbase_url"])' "$out/backend.json")
+backend started -e "$keep"
+"$python" rollups.py "$url" "$db" "${admin[@]}" live "$root/tests/utils"
+backend stopped
+swept=$(grep -c "set to unknown" "$out/pocketbase/server.log")
+backend started -e '{"setup_pocketbase_environment": {"TELEMETRY_STALE_AFTER": "1h"}}'
+"$python" rollups.py "$url" "$db" "${admin[@]}" swept "$root/tests/utils"
+test "$(grep -c "set to unknown" "$out/pocketbase/server.log")" -gt "$swept"  # the sweep closed the imported attempts
 backend stopped
