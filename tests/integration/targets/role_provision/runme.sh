@@ -31,6 +31,19 @@ ANSIBLE_VERBOSITY=0 ansible-playbook -i pair-ok,pair-fail,localhost, -c local -e
 grep -F 'Provisioning pair-app failed with exit code 214 (Proxmox: Not enough storage space)' "$out/never_silent.log" > "$out/continue.lines"
 [ "$(wc -l < "$out/continue.lines")" -eq 1 ]
 
+# Many apps per node: the run's attempts in a list fact, and the README's one-line-per-failure summary.
+cat > "$out/attempts-inventory.yml" <<YAML
+all:
+  children:
+    pve_hosts:
+      hosts:
+        pair-ok: {ansible_connection: local, ansible_python_interpreter: $python}
+        pair-fail: {ansible_connection: local, ansible_python_interpreter: $python}
+  hosts:
+    localhost: {ansible_connection: local, ansible_python_interpreter: $python}
+YAML
+ansible-playbook -i "$out/attempts-inventory.yml" attempts.yml -e "@$out/backend.json" -e "out=$out"
+
 # Delivery: a host without requests gets its record from the controller; with delivery=host (through the role or
 # only the play's module_defaults), with a bad option value and with a consent file that cannot be read, provisioning
 # goes on and exactly one warning per attempt says why, at default verbosity (warnings go to stderr).
