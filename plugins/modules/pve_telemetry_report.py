@@ -39,7 +39,7 @@ options:
     description:
       - The UUID of this provisioning attempt. Use a new one for every attempt; a re-run of the same attempt finds its record.
       - When not set, the task draws a new one (a random UUID) and returns it in RV(random_id), to pass to
-        M(community_scripts.telemetry.pve_telemetry_update). Each run of the task is then a new attempt: a re-run
+        M(community_scripts.telemetry.pve_telemetry_update). Each run of the task is then a new attempt, and a re-run
         creates a new record instead of finding the earlier one.
       - Generate one with C(uuidgen), or in a playbook with the P(ansible.builtin.to_uuid#filter) filter of a random number.
     type: str

@@ -62,7 +62,6 @@ class TelemetryAction(ActionBase):
     NEEDS_REQUESTS = True  # False when the task sends nothing (consent)
     STARTS_ATTEMPT = False  # True for the report: it draws the attempt's random_id when none is given
 
-
     _supports_check_mode = True
     _supports_async = False
 
