@@ -15,3 +15,4 @@ from ansible_collections.community_scripts.telemetry.plugins.plugin_utils._actio
 class ActionModule(TelemetryAction):
     ARGUMENT_SPEC = staticmethod(report_argument_spec)
     RUN = staticmethod(run_report)
+    STARTS_ATTEMPT = True

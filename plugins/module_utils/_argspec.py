@@ -94,7 +94,7 @@ def report_argument_spec() -> dict:
     """pve_telemetry_report."""
     return _module_spec(
         consent_argument_spec(), connection_argument_spec(), delivery_argument_spec(), spool_argument_spec(),
-        random_id=dict(type="str", required=True),
+        random_id=dict(type="str"),  # drawn by the action plugin when not given (plugin_utils/_action.py)
         type=dict(type="str", default="lxc", choices=list(INSTALL_TYPES)),
         ct_type=dict(type="int", choices=[1, 2]),
         nsapp=dict(type="str", required=True),

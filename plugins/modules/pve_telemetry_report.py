@@ -38,9 +38,11 @@ options:
   random_id:
     description:
       - The UUID of this provisioning attempt. Use a new one for every attempt; a re-run of the same attempt finds its record.
+      - When not set, the task draws a new one (a random UUID) and returns it in RV(random_id), to pass to
+        M(community_scripts.telemetry.pve_telemetry_update). Each run of the task is then a new attempt, and a re-run
+        creates a new record instead of finding the earlier one.
       - Generate one with C(uuidgen), or in a playbook with the P(ansible.builtin.to_uuid#filter) filter of a random number.
     type: str
-    required: true
   type:
     description:
       - What is installed, a LXC container or a virtual machine.
@@ -165,10 +167,17 @@ record_id:
   type: str
   sample: yehltm1rqw1okg7
 random_id:
-  description: The UUID of the attempt, as given.
+  description: The UUID of the attempt, as given, or as drawn when O(random_id) was not set.
   returned: always
   type: str
   sample: 3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d
+started_at:
+  description:
+    - When the task started, on the controller, in seconds since the epoch (UTC); the start of the install, for its
+      O(community_scripts.telemetry.pve_telemetry_update#module:install_duration).
+  returned: always
+  type: float
+  sample: 1764681600.125
 reported:
   description: Whether the backend holds a record for this attempt after the task (created now or earlier).
   returned: always

@@ -22,6 +22,9 @@ docs/benchmarks.md).
 
 from __future__ import annotations
 
+import time
+import uuid
+
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -57,6 +60,7 @@ class TelemetryAction(ActionBase):
     RUN = None  # the task (module_utils/_tasks.py)
     CONTROLLER_ONLY = False  # True when the task never runs as a module on the host (consent: it has no delivery)
     NEEDS_REQUESTS = True  # False when the task sends nothing (consent)
+    STARTS_ATTEMPT = False  # True for the report: it draws the attempt's random_id when none is given
 
     _supports_check_mode = True
     _supports_async = False
@@ -64,6 +68,8 @@ class TelemetryAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
+        if self.STARTS_ATTEMPT:
+            result.update(self._start_attempt())
         if self._task.args.get("on_failure") != ON_FAILURE_WARN:
             result.update(self._run_task(task_vars or {}))
             return result
@@ -76,6 +82,14 @@ class TelemetryAction(ActionBase):
         attempt = self._task.args.get("random_id")
         where = f"on {(task_vars or {}).get('inventory_hostname')}" + (f" for the attempt {attempt}" if attempt else "")
         return failure_as_warning(result, where)
+
+    def _start_attempt(self) -> dict:
+        """A new attempt: its random_id, drawn here when the task gives none (whichever way the request leaves), and
+        when it started. Both are in every result of the task, a failed one too, so that what runs after it (the
+        provisioning, the finish) can name the attempt."""
+        if self._task.args.get("random_id") is None:
+            self._task.args = dict(self._task.args, random_id=str(uuid.uuid4()))
+        return dict(random_id=self._task.args["random_id"], started_at=round(time.time(), 3))
 
     def _run_task(self, task_vars: dict) -> dict:
         if self._task.args.get("delivery", delivery_argument_spec()["delivery"]["default"]) == DELIVERY_HOST and not self.CONTROLLER_ONLY:

@@ -31,6 +31,19 @@ ANSIBLE_VERBOSITY=0 ansible-playbook -i pair-ok,pair-fail,localhost, -c local -e
 grep -F 'Provisioning pair-app failed with exit code 214 (Proxmox: Not enough storage space)' "$out/never_silent.log" > "$out/continue.lines"
 [ "$(wc -l < "$out/continue.lines")" -eq 1 ]
 
+# Many apps per node: the run's attempts in a list fact, and the README's one-line-per-failure summary.
+cat > "$out/attempts-inventory.yml" <<YAML
+all:
+  children:
+    pve_hosts:
+      hosts:
+        pair-ok: {ansible_connection: local, ansible_python_interpreter: $python}
+        pair-fail: {ansible_connection: local, ansible_python_interpreter: $python}
+  hosts:
+    localhost: {ansible_connection: local, ansible_python_interpreter: $python}
+YAML
+ansible-playbook -i "$out/attempts-inventory.yml" attempts.yml -e "@$out/backend.json" -e "out=$out"
+
 # Delivery: a host without requests gets its record from the controller; with delivery=host (through the role or
 # only the play's module_defaults), with a bad option value and with a consent file that cannot be read, provisioning
 # goes on and exactly one warning per attempt says why, at default verbosity (warnings go to stderr).
@@ -54,10 +67,9 @@ print("\n".join(warnings))
 telemetry = [w for w in warnings if "and the play goes on (on_failure=warn)" in w]
 assert len(telemetry) == 4, warnings
 assert len(set(telemetry)) == 4, telemetry  # each names its host and attempt: none is folded into another
-# The report and the finish name their attempt; the spool's flush (the first task with a spool) has none to name.
-for warning, host in zip(telemetry[:3], ["bare", "bare", "localhost"]):
+# Each names its attempt: the report, the attempt's first task, draws its random_id, also when it fails.
+for warning, host in zip(telemetry, ["bare", "bare", "localhost", "localhost"]):
     assert re.match(f"Telemetry failed on {host} for the attempt [0-9a-f-]{{36}}, ", warning), warning
-assert telemetry[3].startswith("Telemetry failed on localhost, "), telemetry[3]
 assert "requests" in telemetry[0] and "requests" in telemetry[1], telemetry
 assert "url: must be an http" in telemetry[2], telemetry[2]
 assert f"diagnostics_file: cannot read {out}: Is a directory" in telemetry[3], telemetry[3]

@@ -4,15 +4,21 @@
 
 """The action plugins' core (plugins/plugin_utils/_action.py): where a task runs (the controller or the module on the
 host), its options checked as the module checks them, their environment, and on_failure=warn, where a failed
-result becomes a warning that keeps what says why. No server, no connection: the task is a recorder."""
+result becomes a warning that keeps what says why; the report starts an attempt (its random_id, drawn when not
+given, and its start time, in every result). No server, no connection: the task is a recorder."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from types import SimpleNamespace
 
 import pytest
 from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
 
+from ansible_collections.community_scripts.telemetry.plugins.action.pve_telemetry_report import ActionModule as ReportAction
+from ansible_collections.community_scripts.telemetry.plugins.action.pve_telemetry_update import ActionModule as UpdateAction
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import report_argument_spec
 from ansible_collections.community_scripts.telemetry.plugins.plugin_utils import _action
 from ansible_collections.community_scripts.telemetry.plugins.plugin_utils._action import TelemetryAction, failure_as_warning
@@ -207,3 +213,53 @@ def test_without_on_failure_warn_an_error_propagates():
 
     with pytest.raises(KeyError):
         action(report_args(), cls=Crashes).run(task_vars={})
+
+
+# --- the report starts an attempt: its random_id and start time are in every result ------------------------------
+
+def report_action(args: dict):
+    """The report's action plugin, with only what run() reads of its task (no connection, no loader)."""
+    action = object.__new__(ReportAction)
+    action._task = SimpleNamespace(args=dict(args), resolved_action="community_scripts.telemetry.pve_telemetry_report")
+    return action
+
+
+@pytest.fixture
+def no_base_run(monkeypatch):
+    monkeypatch.setattr(ActionBase, "run", lambda self, tmp=None, task_vars=None: {})
+
+
+def test_an_omitted_random_id_is_drawn_once_and_sent(no_base_run, monkeypatch):
+    seen = []
+    monkeypatch.setattr(ReportAction, "_run_task", lambda self, task_vars: seen.append(dict(self._task.args)) or
+                        dict(changed=True, random_id=self._task.args["random_id"]))
+    before = time.time()
+    result = report_action({"nsapp": "debian", "on_failure": "warn"}).run(task_vars={"inventory_hostname": "pve-01"})
+    assert uuid.UUID(result["random_id"]).version == 4
+    assert seen[0]["random_id"] == result["random_id"]  # the task runs with the id it returns
+    assert before <= result["started_at"] <= time.time() + 0.001
+
+
+def test_a_given_random_id_is_kept():
+    action = report_action({"random_id": "3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d", "nsapp": "debian"})
+    assert action._start_attempt()["random_id"] == "3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d"
+    assert action._task.args["random_id"] == "3f0c0d9e-5c8a-4c1e-9d5b-2b7f4f0a1c2d"
+
+
+def test_a_report_that_fails_before_it_runs_still_names_its_attempt(no_base_run, monkeypatch):
+    def bad_options(self, task_vars):
+        raise AnsibleActionFail("community_scripts.telemetry.pve_telemetry_report: missing required arguments: nsapp")
+    monkeypatch.setattr(ReportAction, "_run_task", bad_options)
+    result = report_action({"on_failure": "warn"}).run(task_vars={"inventory_hostname": "pve-01"})
+    assert "failed" not in result and "nsapp" in result["msg"]
+    assert uuid.UUID(result["random_id"]) and result["started_at"] > 0
+    assert result["warnings"] == [f"Telemetry failed on pve-01 for the attempt {result['random_id']}, and the play goes on "
+                                  f"(on_failure=warn): {result['msg']}"]
+
+
+def test_the_other_tasks_draw_nothing(no_base_run, monkeypatch):
+    monkeypatch.setattr(UpdateAction, "_run_task", lambda self, task_vars: dict(changed=False))
+    action = object.__new__(UpdateAction)
+    action._task = SimpleNamespace(args={"status": "done"}, resolved_action="community_scripts.telemetry.pve_telemetry_update")
+    assert action.run(task_vars={}) == dict(changed=False)
+    assert "random_id" not in action._task.args
