@@ -240,12 +240,15 @@ class TelemetryClient:
         self.renew_budget()
         self._request("GET", f"{self.url}/api/collections/{self.collection}", None, params={"fields": "id,name"})
 
-    def aggregates(self, query: dict) -> dict | None:
+    def aggregates(self, query: dict, top_apps: int | None = None) -> dict | None:
         """The server's aggregates of a fleet question (pocketbase/pb_hooks), or None where the backend has no
         such route (404). A 401 or 403 (a guarded collection, asked by someone who is not a superuser) is raised:
-        the records' own rule would answer that caller with an empty list."""
+        the records' own rule would answer that caller with an empty list. ``top_apps`` is sent as ``top``: the
+        route lists that many apps and sums the rest in ``others`` (an older route lists them all)."""
         params = {name: value for name, value in query.items() if value}
         params["collection"] = self.collection
+        if top_apps is not None:
+            params["top"] = top_apps
         self.renew_budget()
         try:
             answer = self._request("GET", f"{self.url}{AGGREGATES_PATH}", None, params=params)
@@ -256,6 +259,14 @@ class TelemetryClient:
         if answer.get("version") != 1 or not isinstance(answer.get("by_app_status"), list):
             raise TelemetryError(f"GET {self.url}{AGGREGATES_PATH}: malformed answer, not the aggregates of version 1")
         return answer
+
+    def error_details(self, record_ids: list) -> dict:
+        """{record id: its error_detail} of a few records (the recent failures a fleet question shows), in one
+        request; "" for a record without one, or on a backend without the field."""
+        self.renew_budget()
+        terms = " || ".join(f"id={pb_quote(check_record_id(record_id))}" for record_id in record_ids)
+        items = self.list_page(f"({terms})", len(record_ids), "id,error_detail")
+        return {item["id"]: item.get("error_detail") or "" for item in items}
 
     def renew_budget(self) -> None:
         """Give the next request a new time budget, for many independent requests (the pages of a fleet question)."""
