@@ -6,11 +6,16 @@
 """Compare pve_telemetry_info's answers with the same aggregates computed independently, in SQL, on
 PocketBase's data.db (opened read-only), and check which way the module took.
 
-    expected_aggregates.py DATA_DB ANSWERS_JSON EXPECTED_SOURCE
+    expected_aggregates.py DATA_DB ANSWERS_JSON EXPECTED_SOURCE [SERVER_URL]
 
 ANSWERS_JSON: the registered results of a looped pve_telemetry_info task; each one's ``item`` is its
 question ({app, status, type, since, before, node, top, top_apps}).
 Explanations come from the collection's own filter (explain_exit_code), as the module's do.
+
+SERVER_URL (with EXPECTED_SOURCE server): the route is asked once whether it has the node filter, top and
+error_detail (its answer carries apps_total). A route older than those answers node questions with the whole
+fleet, so the module must have counted them from the records instead; and its failures come without their
+error_detail ("", as the module documents for an older server).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+
+import requests
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._exit_codes import explain_exit_code
 
@@ -62,7 +69,7 @@ def nearest_rank(values: list, fraction_num: int, fraction_den: int):
     return None
 
 
-def expected(db, question: dict) -> dict:
+def expected(db, question: dict, details: bool = True) -> dict:
     clause, values = where(question)
     top = question.get("top", 5)
     total, first, last = db.execute(f"SELECT COUNT(*), MIN(created), MAX(created) FROM {TABLE} WHERE {clause}", values).fetchone()
@@ -110,27 +117,32 @@ def expected(db, question: dict) -> dict:
         "exit_codes_by_app": by_code_app,
         "durations": durations,
         "recent_failures": [{"created": c, "nsapp": a, "type": t, "node": n, "exit_code": e, "explanation": explain_exit_code(e),
-                             "error_detail": d or ""} for c, a, t, n, e, d in recent],
+                             "error_detail": (d or "") if details else ""} for c, a, t, n, e, d in recent],
     }
 
 
 def main() -> int:
     db_path, answers_path, source = sys.argv[1:4]
+    current = True
+    if len(sys.argv) > 4:
+        answer = requests.get(sys.argv[4] + "/api/telemetry/aggregates", params={"top": 1}, timeout=60)
+        answer.raise_for_status()
+        current = "apps_total" in answer.json()
+        print(f"the server's route is {'current' if current else 'older: no node filter, top or error_detail'}")
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     answers = json.load(open(answers_path, encoding="utf-8"))
     failures = 0
     for item in answers:
         question, answer = item["item"], item
-        want = expected(db, question)
+        # A server whose route is older than the node filter is asked nothing it would ignore: the module counts
+        # the records instead (and warns), so the failures' details come from the records too.
+        fell_back = source == "server" and not current and question.get("node")
+        want = expected(db, question, details=current or source == "records" or fell_back)
         got = answer["aggregates"]
         # Equal values, and the same order where order means something (most frequent first, oldest day first).
         problems = [key for key in want if want[key] != got.get(key)
                     or (isinstance(want[key], dict) and list(want[key]) != list(got.get(key) or {}))]
-        # A server whose route is older than the node filter is asked nothing it would ignore: the module counts
-        # the records instead, and warns.
-        fell_back = (source == "server" and question.get("node") and answer.get("source") == "records"
-                     and any("does not know the node filter" in warning for warning in answer.get("warnings", [])))
-        if answer.get("source") != source and not fell_back:
+        if answer.get("source") != ("records" if fell_back else source):
             problems.append(f"source={answer.get('source')}")
         if not question and set(want["by_status"]) != {"installing", "sucess", "failed", "unknown"}:
             problems.append(f"the seed should have every status, has {sorted(want['by_status'])}")

@@ -49,7 +49,8 @@ PY
 keep='{"setup_pocketbase_environment": {"TELEMETRY_STALE_AFTER": "100000d"}}'
 backend started -e "$keep"
 local_play ask.yml -e "@$out/backend.json" -e "answers=$out/answers-server.json"
-"$python" expected_aggregates.py "$db" "$out/answers-server.json" server
+route=$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["pocketbase_url"])' "$out/backend.json")
+"$python" expected_aggregates.py "$db" "$out/answers-server.json" server "$route"
 
 # Without them: the module reads the records (keyset pages of 500: 1500 records, many sharing a created time).
 backend stopped
