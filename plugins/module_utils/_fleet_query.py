@@ -206,7 +206,7 @@ def _bounded(parts: dict, top_apps: int | None):
     an Aggregator's parts, or an older server's answer, list every app and are bounded here, the same way."""
     given = parts.get("others") or {}
     others = {"apps": int(given.get("apps", 0)),
-              "by_status": Counter({status: count for status, count in given.get("by_status", [])}),
+              "by_status": Counter(dict(given.get("by_status", []))),
               "exit_codes": Counter({int(code): count for code, count in given.get("exit_codes", [])})}
     by_app = _grouped(parts["by_app_status"])
     ranked = sorted(by_app, key=lambda app: (-sum(by_app[app].values()), app))

@@ -130,7 +130,7 @@ url=$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["pocket
 "$python" "$root/tests/utils/fault_proxy.py" --upstream "$url" --port 0 --lifetime 900 >"$out/proxy.log" 2>&1 &
 proxy_pid=$!
 trap 'kill "$proxy_pid" 2>/dev/null; backend stopped' EXIT
-for dummy in $(seq 50); do grep -q "listening on" "$out/proxy.log" && break; sleep 0.2; done
+for _ in $(seq 50); do grep -q "listening on" "$out/proxy.log" && break; sleep 0.2; done
 proxy=$(grep -o 'listening on [^ ]*' "$out/proxy.log" | cut -d' ' -f3)
 faults() {  # faults JSON: queue the proxy's faults (replacing the queue)
   "$python" -c 'import requests, sys; requests.put(sys.argv[1] + "/__faults__", data=sys.argv[2], timeout=10).raise_for_status()' "$proxy" "$1"
