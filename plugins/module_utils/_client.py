@@ -47,7 +47,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._check
     check_url,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import LOOKUP_FIELDS
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import LOOKUP_FIELDS, STATUS_FAILED
 
 try:
     import requests
@@ -208,10 +208,11 @@ class TelemetryClient:
                 return
             after = items[-1]
 
-    def list_page(self, filter_expression: str, per_page: int, fields: str) -> list:
-        """The first page of records matching a PocketBase filter, oldest first (no attempt header: a fleet query).
-        The filter says where the page starts (keyset paging, see iter_records), so no page number is sent."""
-        params = {"filter": filter_expression, "perPage": per_page, "sort": "created,id", "skipTotal": 1}
+    def list_page(self, filter_expression: str, per_page: int, fields: str, sort: str = "created,id") -> list:
+        """The first page of records matching a PocketBase filter, oldest first unless ``sort`` says otherwise (no
+        attempt header: a fleet query). The filter says where the page starts (keyset paging, see iter_records),
+        so no page number is sent."""
+        params = {"filter": filter_expression, "perPage": per_page, "sort": sort, "skipTotal": 1}
         if fields:
             params["fields"] = fields
         answer = self._request("GET", self.records_url, None, params=params)
@@ -267,6 +268,14 @@ class TelemetryClient:
         terms = " || ".join(f"id={pb_quote(check_record_id(record_id))}" for record_id in record_ids)
         items = self.list_page(f"({terms})", len(record_ids), "id,error_detail")
         return {item["id"]: item.get("error_detail") or "" for item in items}
+
+    def newest_failures(self, filter_expression: str, count: int) -> list:
+        """The ``count`` newest failed records matching a filter, newest first (by created, then id, as the
+        aggregates route lists its recent failures), with their error_detail."""
+        self.renew_budget()
+        terms = [f"({filter_expression})"] if filter_expression else []
+        terms.append(f"(status={pb_quote(STATUS_FAILED)})")
+        return self.list_page(" && ".join(terms), count, "id,created,nsapp,error_detail", sort="-created,-id")
 
     def renew_budget(self) -> None:
         """Give the next request a new time budget, for many independent requests (the pages of a fleet question)."""

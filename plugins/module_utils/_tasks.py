@@ -325,6 +325,7 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
         records = []
         if parts is not None:
             source = "server"
+            _add_missing_details(client, result["filter"], parts["recent_failures"])
             if limit:
                 for record in client.iter_records(result["filter"], QUERY_FIELDS):
                     records.append(_without(record, hidden))
@@ -359,6 +360,18 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
         ctx.warn("no records answered this anonymous fleet question: on a guarded collection anonymous callers see "
                  "none, so give a superuser token if the collection is guarded")
     return dict(result, count=parts["total"], records=records, aggregates=finish(parts, top, top_apps), source=source)
+
+
+def _add_missing_details(client, filter_expression: str, failures: list) -> None:
+    """A route older than error_detail in its recent failures leaves it out: read it for the failures it lists,
+    in one request for the same newest failures. A row that is not the same record gets "" (as for none)."""
+    if not failures or all("error_detail" in failure for failure in failures):
+        return
+    newest = client.newest_failures(filter_expression, len(failures))
+    for index, failure in enumerate(failures):
+        record = newest[index] if index < len(newest) else {}
+        same = (record.get("created"), record.get("nsapp")) == (failure.get("created"), failure.get("nsapp"))
+        failure.setdefault("error_detail", (record.get("error_detail") or "") if same else "")
 
 
 def _check_credentials(params: dict) -> None:

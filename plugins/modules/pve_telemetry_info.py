@@ -271,7 +271,8 @@ aggregates:
         - The last 20 failed records, newest first, with the explanation of their exit code.
         - V(error_detail) is the stored tail of the failing output (its first 512 characters), V("") when the record has
           none. It is stored only when the operator opted in (C(error_detail) of
-          M(community_scripts.telemetry.pve_telemetry_update)).
+          M(community_scripts.telemetry.pve_telemetry_update)). Where the backend's hooks are older than this field, it is
+          read from the records, in one more request.
       type: list
       elements: dict
       sample: [{"created": "2026-11-27 23:16:43.084Z", "nsapp": "jellyfin", "type": "lxc", "node": "pve1", "exit_code": 137,

@@ -14,8 +14,8 @@ Explanations come from the collection's own filter (explain_exit_code), as the m
 
 SERVER_URL (with EXPECTED_SOURCE server): the route is asked once whether it has the node filter, top and
 error_detail (its answer carries apps_total). A route older than those answers node questions with the whole
-fleet, so the module must have counted them from the records instead; and its failures come without their
-error_detail ("", as the module documents for an older server).
+fleet, so the module must have counted them from the records instead; its failures come without their
+error_detail, which the module reads from the records: the answers are the same.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def nearest_rank(values: list, fraction_num: int, fraction_den: int):
     return None
 
 
-def expected(db, question: dict, details: bool = True) -> dict:
+def expected(db, question: dict) -> dict:
     clause, values = where(question)
     top = question.get("top", 5)
     total, first, last = db.execute(f"SELECT COUNT(*), MIN(created), MAX(created) FROM {TABLE} WHERE {clause}", values).fetchone()
@@ -117,7 +117,7 @@ def expected(db, question: dict, details: bool = True) -> dict:
         "exit_codes_by_app": by_code_app,
         "durations": durations,
         "recent_failures": [{"created": c, "nsapp": a, "type": t, "node": n, "exit_code": e, "explanation": explain_exit_code(e),
-                             "error_detail": (d or "") if details else ""} for c, a, t, n, e, d in recent],
+                             "error_detail": d or ""} for c, a, t, n, e, d in recent],
     }
 
 
@@ -135,9 +135,9 @@ def main() -> int:
     for item in answers:
         question, answer = item["item"], item
         # A server whose route is older than the node filter is asked nothing it would ignore: the module counts
-        # the records instead (and warns), so the failures' details come from the records too.
+        # the records instead (and warns).
         fell_back = source == "server" and not current and question.get("node")
-        want = expected(db, question, details=current or source == "records" or fell_back)
+        want = expected(db, question)
         got = answer["aggregates"]
         # Equal values, and the same order where order means something (most frequent first, oldest day first).
         problems = [key for key in want if want[key] != got.get(key)
