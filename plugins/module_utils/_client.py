@@ -344,6 +344,8 @@ def _reason(error: Exception) -> str:
     reason = error
     while getattr(reason, "reason", None) is not None or (reason.args and isinstance(reason.args[0], Exception)):
         reason = getattr(reason, "reason", None) or reason.args[0]
+    # urllib3 starts with the connection object ("HTTPConnection(host='127.0.0.1', port=1): Failed to establish a new
+    # connection: "): the URL is in the message already.
     return re.sub(r"^<[^>]+>: ", "", str(reason))
 
 

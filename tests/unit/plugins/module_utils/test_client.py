@@ -187,3 +187,17 @@ def test_keyset_paging_reads_every_record_once_in_order(pocketbase_url, monkeypa
 
 def test_a_backend_without_the_aggregates_route_says_so(pocketbase_url):
     assert new_client(pocketbase_url).aggregates({"app": "debian"}) is None
+
+
+def test_a_refused_connection_is_said_in_plain_words():
+    """Nothing listens on a loopback port just closed: the message names the URL once and the reason, not urllib3's
+    connection object ("HTTPConnection(host=..., port=...): Failed to establish a new connection: ...")."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = new_client(f"http://127.0.0.1:{port}", retries=0)
+    with pytest.raises(TelemetryError) as caught:
+        client.sign_in("admin@example.com", "not-sent-anywhere")
+    message = str(caught.value)
+    assert message.startswith(f"POST http://127.0.0.1:{port}/api/collections/_superusers/auth-with-password: cannot connect: ")
+    assert "Connection refused" in message and "HTTPConnection" not in message and "Failed to establish" not in message
