@@ -85,6 +85,9 @@ echo '["debian"]' >"$out/debian.json"
 mkdir -p "$shots/filtered"
 "$python" files/browser_check.py "$out/filtered.html" "$shots/filtered" "$out/debian.json" --chromium "$chromium" --width 390 --details 1
 "$python" ../telemetry_server/files/check_html.py "$out/filtered.html" "(nsapp=&#39;debian&#39;) &amp;&amp; (status=&#39;failed&#39;) &amp;&amp; (type=&#39;lxc&#39;)"
+# One node: the three attempts of the report node.
+report "$out/node.html" -e "@$out/secret.yml" -e report_node=pve-report
+"$python" ../telemetry_server/files/check_html.py "$out/node.html" "filter <code>(node=&#39;pve-report&#39;)</code>" '<div class="n">3</div>'
 
 # 4. Unauthorized reads fail, whatever the token.
 expect_refused "no token"
