@@ -346,7 +346,7 @@ def _reason(error: Exception) -> str:
         reason = getattr(reason, "reason", None) or reason.args[0]
     # urllib3 starts with the connection object ("HTTPConnection(host='127.0.0.1', port=1): Failed to establish a new
     # connection: "): the URL is in the message already.
-    return re.sub(r"^<[^>]+>: ", "", str(reason))
+    return re.sub(r"^(<[^>]+>|\w+Connection\(host=[^)]*\)): (Failed to establish a new connection: )?", "", str(reason))
 
 
 def _error_from_answer(method: str, url: str, response, answer) -> TelemetryError:
