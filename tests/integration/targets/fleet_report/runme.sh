@@ -145,7 +145,7 @@ report "$out/slow.html" -e "@$out/secret.yml" -e "telemetry_url=$proxy" >"$out/s
 faults '[{"action": "hang", "path": "/api/telemetry/aggregates", "times": 3}]'
 expect_refused "a server slower than report_timeout" -e "@$out/secret.yml" -e "telemetry_url=$proxy" -e report_timeout=1
 grep -q "no answer within" "$out/refused.log"
-grep -q "time budget ran out.*report_timeout=1 s a try.*-e report_timeout=" "$out/refused.log"
+grep -q "time budget of the report ran out.*report_timeout=1 s a try.*-e report_timeout=" "$out/refused.log"
 faults '[]'
 
 # 5. The default report_path: the current directory, never the playbook's (the installed collection).
