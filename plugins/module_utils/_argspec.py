@@ -145,5 +145,7 @@ def info_argument_spec() -> dict:
         before=dict(type="str"),
         limit=dict(type="int", default=100),
         top=dict(type="int", default=5),
+        node=dict(type="str"),
+        top_apps=dict(type="int", default=50),
         include_ids=dict(type="bool", default=False),
     )

@@ -47,7 +47,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._check
     check_url,
 )
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryError
-from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import LOOKUP_FIELDS
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._records import LOOKUP_FIELDS, STATUS_FAILED
 
 try:
     import requests
@@ -208,10 +208,11 @@ class TelemetryClient:
                 return
             after = items[-1]
 
-    def list_page(self, filter_expression: str, per_page: int, fields: str) -> list:
-        """The first page of records matching a PocketBase filter, oldest first (no attempt header: a fleet query).
-        The filter says where the page starts (keyset paging, see iter_records), so no page number is sent."""
-        params = {"filter": filter_expression, "perPage": per_page, "sort": "created,id", "skipTotal": 1}
+    def list_page(self, filter_expression: str, per_page: int, fields: str, sort: str = "created,id") -> list:
+        """The first page of records matching a PocketBase filter, oldest first unless ``sort`` says otherwise (no
+        attempt header: a fleet query). The filter says where the page starts (keyset paging, see iter_records),
+        so no page number is sent."""
+        params = {"filter": filter_expression, "perPage": per_page, "sort": sort, "skipTotal": 1}
         if fields:
             params["fields"] = fields
         answer = self._request("GET", self.records_url, None, params=params)
@@ -240,12 +241,15 @@ class TelemetryClient:
         self.renew_budget()
         self._request("GET", f"{self.url}/api/collections/{self.collection}", None, params={"fields": "id,name"})
 
-    def aggregates(self, query: dict) -> dict | None:
+    def aggregates(self, query: dict, top_apps: int | None = None) -> dict | None:
         """The server's aggregates of a fleet question (pocketbase/pb_hooks), or None where the backend has no
         such route (404). A 401 or 403 (a guarded collection, asked by someone who is not a superuser) is raised:
-        the records' own rule would answer that caller with an empty list."""
+        the records' own rule would answer that caller with an empty list. ``top_apps`` is sent as ``top``: the
+        route lists that many apps and sums the rest in ``others`` (an older route lists them all)."""
         params = {name: value for name, value in query.items() if value}
         params["collection"] = self.collection
+        if top_apps is not None:
+            params["top"] = top_apps
         self.renew_budget()
         try:
             answer = self._request("GET", f"{self.url}{AGGREGATES_PATH}", None, params=params)
@@ -256,6 +260,22 @@ class TelemetryClient:
         if answer.get("version") != 1 or not isinstance(answer.get("by_app_status"), list):
             raise TelemetryError(f"GET {self.url}{AGGREGATES_PATH}: malformed answer, not the aggregates of version 1")
         return answer
+
+    def error_details(self, record_ids: list) -> dict:
+        """{record id: its error_detail} of a few records (the recent failures a fleet question shows), in one
+        request; "" for a record without one, or on a backend without the field."""
+        self.renew_budget()
+        terms = " || ".join(f"id={pb_quote(check_record_id(record_id))}" for record_id in record_ids)
+        items = self.list_page(f"({terms})", len(record_ids), "id,error_detail")
+        return {item["id"]: item.get("error_detail") or "" for item in items}
+
+    def newest_failures(self, filter_expression: str, count: int) -> list:
+        """The ``count`` newest failed records matching a filter, newest first (by created, then id, as the
+        aggregates route lists its recent failures), with their error_detail."""
+        self.renew_budget()
+        terms = [f"({filter_expression})"] if filter_expression else []
+        terms.append(f"(status={pb_quote(STATUS_FAILED)})")
+        return self.list_page(" && ".join(terms), count, "id,created,nsapp,error_detail", sort="-created,-id")
 
     def renew_budget(self) -> None:
         """Give the next request a new time budget, for many independent requests (the pages of a fleet question)."""
@@ -324,7 +344,9 @@ def _reason(error: Exception) -> str:
     reason = error
     while getattr(reason, "reason", None) is not None or (reason.args and isinstance(reason.args[0], Exception)):
         reason = getattr(reason, "reason", None) or reason.args[0]
-    return re.sub(r"^<[^>]+>: ", "", str(reason))
+    # urllib3 starts with the connection object ("HTTPConnection(host='127.0.0.1', port=1): Failed to establish a new
+    # connection: "): the URL is in the message already.
+    return re.sub(r"^(<[^>]+>|\w+Connection\(host=[^)]*\)): (Failed to establish a new connection: )?", "", str(reason))
 
 
 def _error_from_answer(method: str, url: str, response, answer) -> TelemetryError:

@@ -23,8 +23,13 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._recor
     STATUS_UNKNOWN,
 )
 
-# How many of the newest failed attempts the aggregates list.
+# How many of the newest failed attempts the aggregates list, and how much of each one's error_detail
+# (the server's route cuts it at the same length).
 RECENT_FAILURES = 20
+ERROR_DETAIL_SHOWN = 512
+# The per-app parts (by_app, durations, the apps of each exit code) list at most this many apps, most
+# installed first; the rest are summed in ``others``. The server's route takes the same range as ``top``.
+TOP_APPS_RANGE = (1, 1000)
 
 _TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
 # A window back from now: 30m, 12h, 7d, 4w.
@@ -50,17 +55,27 @@ def check_time(value: str | None, option: str, now: datetime | None = None) -> s
     return value
 
 
+def check_top_apps(value, option: str = "top_apps") -> int:
+    """How many apps the per-app parts list: an integer within TOP_APPS_RANGE."""
+    low, high = TOP_APPS_RANGE
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise TelemetryValueError(option, f"must be a whole number from {low} to {high}, got {value!r}")
+    return value
+
+
 def fleet_query(app: str | None = None, status: str | None = None, record_type: str | None = None,
-                since: str | None = None, before: str | None = None) -> dict:
+                since: str | None = None, before: str | None = None, node: str | None = None) -> dict:
     """A fleet question, its times checked and written as PocketBase stores them: what ``build_filter`` and
     the server's aggregates route (``TelemetryClient.aggregates``) both take."""
-    return dict(app=app, status=status, type=record_type, since=check_time(since, "since"), before=check_time(before, "before"))
+    return dict(app=app, status=status, type=record_type, since=check_time(since, "since"), before=check_time(before, "before"),
+                node=node)
 
 
 def build_filter(query: dict) -> str:
     """The PocketBase filter of a fleet question (a ``fleet_query``); every value quoted, nothing pasted."""
-    terms = [f"{field}={pb_quote(query[key])}" for field, key in (("nsapp", "app"), ("status", "status"), ("type", "type"))
-             if query[key]]
+    terms = [f"{field}={pb_quote(query[key])}" for field, key in (("nsapp", "app"), ("status", "status"), ("type", "type"),
+                                                                  ("node", "node"))
+             if query.get(key)]
     if query["since"]:
         terms.append(f"created>={pb_quote(query['since'])}")
     if query["before"]:
@@ -133,8 +148,20 @@ class Aggregator:
         if duration and duration > 0:
             self.durations.setdefault(app, Counter())[_number(duration)] += 1
         if status == STATUS_FAILED:
-            self.recent.append({"created": created, "nsapp": app, "type": record.get("type", ""), "node": node,
-                                "exit_code": int(code or 0)})
+            # error_detail is None when it was not read (past the records returned): see missing_details.
+            self.recent.append({"id": record.get("id"), "created": created, "nsapp": app, "type": record.get("type", ""),
+                                "node": node, "exit_code": int(code or 0), "error_detail": record.get("error_detail")})
+
+    def missing_details(self) -> list:
+        """The ids of the recent failures whose error_detail was not read: counting reads only what it needs,
+        so the few details shown are read afterwards (``fill_details``)."""
+        return [failure["id"] for failure in self.recent if failure["error_detail"] is None and failure["id"]]
+
+    def fill_details(self, details: dict) -> None:
+        """The error_detail of recent failures, by record id ("" for a record without one)."""
+        for failure in self.recent:
+            if failure["error_detail"] is None:
+                failure["error_detail"] = details.get(failure["id"]) or ""
 
     def parts(self) -> dict:
         def rows(counter):
@@ -149,7 +176,9 @@ class Aggregator:
             "by_day_status": rows(self.by["day"]), "by_node_status": rows(self.by["node"]),
             "exit_codes": [[code, app, count] for (code, app), count in sorted(self.exit_codes.items())],
             "durations": durations,
-            "recent_failures": list(reversed(self.recent)),
+            "recent_failures": [{key: value for key, value in dict(failure, error_detail=(failure["error_detail"] or "")
+                                                                   [:ERROR_DETAIL_SHOWN]).items() if key != "id"}
+                                for failure in reversed(self.recent)],
         }
 
 
@@ -169,21 +198,48 @@ def _most_first(groups: dict) -> dict:
     return {key: _summary(counts) for key, counts in sorted(groups.items(), key=lambda item: (-sum(item[1].values()), item[0]))}
 
 
-def finish(parts: dict, top: int = 5) -> dict:
-    """The aggregates of an answer, from the server's parts or an Aggregator's: the same dict either way."""
+def _bounded(parts: dict, top_apps: int | None):
+    """The per-app parts of an answer, at most ``top_apps`` apps (most records first, then by name), and the
+    rest summed: (shown apps {app: Counter}, others {apps, by_status Counter, exit_codes Counter}, apps_total).
+
+    The server's route bounds its answer itself (``top``) and says what it folded (``others``, ``apps_total``);
+    an Aggregator's parts, or an older server's answer, list every app and are bounded here, the same way."""
+    given = parts.get("others") or {}
+    others = {"apps": int(given.get("apps", 0)),
+              "by_status": Counter(dict(given.get("by_status", []))),
+              "exit_codes": Counter({int(code): count for code, count in given.get("exit_codes", [])})}
     by_app = _grouped(parts["by_app_status"])
-    by_status = Counter()
+    ranked = sorted(by_app, key=lambda app: (-sum(by_app[app].values()), app))
+    folded = set(ranked[top_apps:]) if top_apps is not None else set()
+    for app in folded:
+        others["apps"] += 1
+        others["by_status"].update(by_app.pop(app))
+    for code, app, count in parts["exit_codes"]:
+        if app in folded:
+            others["exit_codes"][int(code)] += count
+    apps_total = parts.get("apps_total", len(ranked) + int(given.get("apps", 0)))
+    return by_app, others, apps_total
+
+
+def finish(parts: dict, top: int = 5, top_apps: int | None = None) -> dict:
+    """The aggregates of an answer, from the server's parts or an Aggregator's: the same dict either way.
+    ``top``: how many exit codes; ``top_apps``: how many apps the per-app parts list (None: all)."""
+    by_app, others, apps_total = _bounded(parts, top_apps)
+    by_status = Counter(others["by_status"])
     for counts in by_app.values():
         by_status.update(counts)
-    per_code, apps_per_code = Counter(), {}
+    per_code, apps_per_code = Counter(others["exit_codes"]), {}
     for code, app, count in parts["exit_codes"]:
-        per_code[int(code)] += count
-        apps_per_code.setdefault(int(code), Counter())[app] += count
+        if app in by_app:
+            per_code[int(code)] += count
+            apps_per_code.setdefault(int(code), Counter())[app] += count
     top_codes = sorted(per_code.items(), key=lambda item: (-item[1], item[0]))[:max(top, 0)]
     return {
         "total": parts["total"],
         "by_status": dict(sorted(by_status.items())),
         "by_app": _most_first(by_app),
+        "apps_total": apps_total,
+        "others": dict(apps=others["apps"], **_summary(others["by_status"])),
         "failure_rate": _failure_rate(by_status),
         "top_exit_codes": [{"exit_code": code, "count": count, "explanation": explain_exit_code(code)} for code, count in top_codes],
         "first": parts["first"] or None,
@@ -193,18 +249,22 @@ def finish(parts: dict, top: int = 5) -> dict:
         "by_node": _most_first(_grouped(parts["by_node_status"])),
         "exit_codes_by_app": [
             {"exit_code": code, "count": count,
-             "apps": [{"app": app, "count": hits} for app, hits in sorted(apps_per_code[code].items(), key=lambda item: (-item[1], item[0]))]}
+             "apps": [{"app": app, "count": hits} for app, hits in sorted(apps_per_code.get(code, Counter()).items(),
+                                                                          key=lambda item: (-item[1], item[0]))],
+             "others": others["exit_codes"][code]}
             for code, count in top_codes],
         "durations": {app: {"count": count, "median": _number(median), "p95": _number(p95)}
-                      for app, count, median, p95 in sorted(parts["durations"], key=lambda row: row[0])},
-        "recent_failures": [dict(failure, exit_code=int(failure["exit_code"]), explanation=explain_exit_code(int(failure["exit_code"])))
+                      for app, count, median, p95 in sorted(parts["durations"], key=lambda row: row[0]) if app in by_app},
+        # An older server's rows have no error_detail: "" as for a failure without one.
+        "recent_failures": [dict(failure, exit_code=int(failure["exit_code"]), explanation=explain_exit_code(int(failure["exit_code"])),
+                                 error_detail=(failure.get("error_detail") or "")[:ERROR_DETAIL_SHOWN])
                             for failure in parts["recent_failures"]],
     }
 
 
-def aggregate(records, top: int = 5) -> dict:
+def aggregate(records, top: int = 5, top_apps: int | None = None) -> dict:
     """The aggregates of records (any iterable, read once)."""
     aggregator = Aggregator()
     for record in records:
         aggregator.add(record)
-    return finish(aggregator.parts(), top)
+    return finish(aggregator.parts(), top, top_apps)

@@ -27,6 +27,7 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._error
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._fleet_query import (
     Aggregator,
     aggregate,
+    check_top_apps,
     build_filter,
     finish,
     fleet_query,
@@ -303,7 +304,9 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
     signs_in = bool(params.get("email") or params.get("password"))
     try:
         client = _client(params)
-        query = fleet_query(params["app"], params["status"], params["type"], params["since"], params["before"])
+        query = fleet_query(params["app"], params["status"], params["type"], params["since"], params["before"],
+                            node=params.get("node"))
+        top_apps = check_top_apps(params["top_apps"])
         result["filter"] = build_filter(query)
         _check_credentials(params)
         refused = _without_consent(ctx, result)
@@ -316,10 +319,16 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
             client.sign_in(params["email"], params["password"])
         elif params.get("token"):
             client.check_superuser_token()
-        parts = client.aggregates(query)
+        parts = client.aggregates(query, top_apps)
+        if parts is not None and query["node"] and "apps_total" not in parts:
+            # A route older than the node filter ignores it: its answer would be the whole fleet's.
+            ctx.warn("the server's aggregates route does not know the node filter (hooks older than this collection); "
+                     "the aggregates are counted from the records instead, which takes longer")
+            parts = None
         records = []
         if parts is not None:
             source = "server"
+            _add_missing_details(client, result["filter"], parts["recent_failures"])
             if limit:
                 for record in client.iter_records(result["filter"], QUERY_FIELDS):
                     records.append(_without(record, hidden))
@@ -338,6 +347,9 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
             if last is None or len(records) >= limit:  # the rest, only what counting needs
                 for record in client.iter_records(result["filter"], AGGREGATE_FIELDS, after=last):
                     aggregator.add(record)
+            missing = aggregator.missing_details()
+            if missing:  # the error_detail of the few failures shown, read only for them
+                aggregator.fill_details(client.error_details(missing))
             parts = aggregator.parts()
     except TelemetryError as error:
         if signs_in and error.status in (400, 401, 403, 429):
@@ -350,7 +362,19 @@ def run_info(params: dict, ctx: TaskContext) -> dict:
     if source == "records" and not parts["total"] and not (params.get("token") or signs_in):
         ctx.warn("no records answered this anonymous fleet question: on a guarded collection anonymous callers see "
                  "none, so give a superuser token if the collection is guarded")
-    return dict(result, count=parts["total"], records=records, aggregates=finish(parts, top), source=source)
+    return dict(result, count=parts["total"], records=records, aggregates=finish(parts, top, top_apps), source=source)
+
+
+def _add_missing_details(client, filter_expression: str, failures: list) -> None:
+    """A route older than error_detail in its recent failures leaves it out: read it for the failures it lists,
+    in one request for the same newest failures. A row that is not the same record gets "" (as for none)."""
+    if not failures or all("error_detail" in failure for failure in failures):
+        return
+    newest = client.newest_failures(filter_expression, len(failures))
+    for index, failure in enumerate(failures):
+        record = newest[index] if index < len(newest) else {}
+        same = (record.get("created"), record.get("nsapp")) == (failure.get("created"), failure.get("nsapp"))
+        failure.setdefault("error_detail", (record.get("error_detail") or "") if same else "")
 
 
 def _check_credentials(params: dict) -> None:

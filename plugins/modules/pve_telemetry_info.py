@@ -11,9 +11,15 @@ module: pve_telemetry_info
 short_description: Answer fleet questions from the community-scripts telemetry records
 version_added: 0.2.0
 description:
-  - Answers a fleet question (an app, a status, a type, a time window) with its aggregates. Counts per status,
-    app, type, day and node, the failure rate, the most frequent exit codes of failures with their explanations
-    and the apps that hit them, install duration percentiles per app, and the latest failures.
+  - Answers a fleet question (an app, a node, a status, a type, a time window) with its aggregates. Counts per status,
+    app, type, day and node, the failure rate overall and per app, type, day and node, the most frequent exit codes
+    of failures with their explanations and the apps that hit them, install duration percentiles per app, and the
+    latest failures with the output that explains them (C(error_detail)).
+  - The per-app parts list the O(top_apps) most installed apps; the rest are summed in RV(aggregates.others), so an
+    answer stays small however many distinct app names the records carry.
+  - Per-node figures need records that carry their node, which the modules send only when told (the C(node) option of
+    M(community_scripts.telemetry.pve_telemetry_report), or C(provision_telemetry_extended=true) in the
+    C(community_scripts.telemetry.provision) role).
   - Where the backend has the collection's server hooks (C(pocketbase/pb_hooks), route C(/api/telemetry/aggregates)),
     the server computes the aggregates in SQL and only the first O(limit) records are read (RV(source=server)).
     Elsewhere, for example on the public backend, the module reads every matching record, oldest first, with
@@ -71,6 +77,13 @@ options:
   app:
     description: Only records of this application (C(nsapp)).
     type: str
+  node:
+    description:
+      - Only records of this Proxmox VE node (the extended field C(node)).
+      - Records that did not say their node (C(node) empty) never match one.
+      - A backend whose aggregates route is older than this option is answered from the records, with a warning.
+    type: str
+    version_added: 0.4.0
   status:
     description: Only records with this status.
     type: str
@@ -103,6 +116,14 @@ options:
     description: How many of the most frequent failure exit codes to return (in RV(aggregates.top_exit_codes) and RV(aggregates.exit_codes_by_app)).
     type: int
     default: 5
+  top_apps:
+    description:
+      - How many apps, the most installed first, the per-app parts list (RV(aggregates.by_app), RV(aggregates.durations)
+        and the apps of RV(aggregates.exit_codes_by_app)). The other apps are summed in RV(aggregates.others).
+      - From V(1) to V(1000). The totals, the failure rate and the exit codes count every app either way.
+    type: int
+    default: 50
+    version_added: 0.4.0
 seealso:
   - module: community_scripts.telemetry.pve_telemetry_report
 """
@@ -121,6 +142,15 @@ EXAMPLES = r"""
     url: http://127.0.0.1:8090
     token: "{{ pocketbase_superuser_token }}"
     since: "2026-11-01"
+
+- name: Failure rates per node, and the failures of one node with their output
+  community_scripts.telemetry.pve_telemetry_info:
+    url: http://127.0.0.1:8090
+    email: admin@example.com
+    password: "{{ vault_pocketbase_admin_password }}"
+    node: pve1
+    top_apps: 10
+  register: pve1
 
 - name: Say it
   ansible.builtin.debug:
@@ -177,8 +207,21 @@ aggregates:
       type: dict
       sample: {"failed": 3, "sucess": 9}
     by_app:
-      description: Per app, the records, the records per status and the failure rate, most installed app first.
+      description:
+        - Per app, the records, the records per status and the failure rate, most installed app first.
+        - At most O(top_apps) apps; the rest are in RV(aggregates.others).
       type: dict
+      sample: {"debian": {"total": 12, "by_status": {"failed": 3, "sucess": 9}, "failure_rate": 0.25}}
+    apps_total:
+      description: How many distinct apps the matching records have, those in RV(aggregates.others) included.
+      type: int
+      sample: 57
+    others:
+      description:
+        - The apps past the O(top_apps) most installed, summed. V(apps) is how many, the rest as in RV(aggregates.by_app).
+        - V(apps=0) and V(total=0) when every app is listed.
+      type: dict
+      sample: {"apps": 7, "total": 9, "by_status": {"failed": 2, "sucess": 7}, "failure_rate": 0.2222}
     failure_rate:
       description: Failed records / finished (C(sucess) or C(failed)) records, or null when none is finished.
       type: float
@@ -204,25 +247,36 @@ aggregates:
       elements: dict
       sample: [{"day": "2026-11-27", "total": 4, "by_status": {"failed": 1, "sucess": 3}, "failure_rate": 0.25}]
     by_node:
-      description: Per node (records that carry one), the records, the records per status and the failure rate, most frequent first.
+      description:
+        - Per node (records that carry one), the records, the records per status and the failure rate, most frequent first.
+        - Empty when no record says its node; the role sends it with C(provision_telemetry_extended=true).
       type: dict
+      sample: {"pve1": {"total": 10, "by_status": {"failed": 4, "sucess": 6}, "failure_rate": 0.4}}
     exit_codes_by_app:
-      description: For each of the top exit codes, the apps that hit it, most often first.
+      description:
+        - For each of the top exit codes, the apps that hit it, most often first (among the O(top_apps) listed), and
+          V(others), how many of its records are of the other apps.
       type: list
       elements: dict
-      sample: [{"exit_code": 214, "count": 2, "apps": [{"app": "jellyfin", "count": 2}]}]
+      sample: [{"exit_code": 214, "count": 3, "apps": [{"app": "jellyfin", "count": 2}], "others": 1}]
     durations:
       description:
         - Per app with durations (C(install_duration) > 0), how many, the median and the 95th percentile in seconds.
+        - Only the apps listed in RV(aggregates.by_app).
         - Nearest rank, the same on both ways; the median is the ceil(n/2)-th smallest, p95 the ceil(0.95 n)-th.
       type: dict
       sample: {"debian": {"count": 12, "median": 95, "p95": 240}}
     recent_failures:
-      description: The last 20 failed records, newest first, with the explanation of their exit code.
+      description:
+        - The last 20 failed records, newest first, with the explanation of their exit code.
+        - V(error_detail) is the stored tail of the failing output (its first 512 characters), V("") when the record has
+          none. It is stored only when the operator opted in (C(error_detail) of
+          M(community_scripts.telemetry.pve_telemetry_update)). Where the backend's hooks are older than this field, it is
+          read from the records, in one more request.
       type: list
       elements: dict
       sample: [{"created": "2026-11-27 23:16:43.084Z", "nsapp": "jellyfin", "type": "lxc", "node": "pve1", "exit_code": 137,
-                "explanation": "Killed (SIGKILL / Out of memory?)"}]
+                "explanation": "Killed (SIGKILL / Out of memory?)", "error_detail": "apt-get install: Killed"}]
 source:
   description: Which way the aggregates were computed. V(server) by the backend's route, V(records) from the records read.
   returned: success

@@ -20,6 +20,7 @@ Actions:
                 without forwarding
     after       forward (so the upstream acts on it), then answer ``status`` instead of its answer
     malformed   answer 200 with a body that is not JSON, without forwarding
+    slow        forward, then wait ``seconds`` (default 5) before answering: a server that needs longer
 
 Run it:  python fault_proxy.py --upstream http://127.0.0.1:8090 --port 0 [--tls-cert C --tls-key K]
 It prints ``listening on <url>`` once it accepts connections, and stops by itself after ``--lifetime`` seconds.
@@ -142,6 +143,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(fault["status"], json.dumps(fault.get("body", default)).encode(), fault.get("headers"))
         if action == "trickle":
             return self._trickle(proxy, status, answer, float(fault.get("interval", 1)))
+        if action == "slow" and proxy.stopping.wait(float(fault.get("seconds", 5))):
+            self.close_connection = True
+            return None
         return self._answer(status, answer, {"Content-Type": headers.get("Content-Type", "application/json")})
 
     def _control(self, proxy, body):

@@ -2,7 +2,8 @@
 # Fleet insight against a real PocketBase (pocketbase/pb_hooks, pve_telemetry_info):
 #   1. seeded records (bulk, into the stopped server's SQLite): the aggregates pve_telemetry_info answers
 #      equal an independent SQL computation on data.db, with the server's hooks (source: server) and on
-#      the same data without them (source: records, keyset paging);
+#      the same data without them (source: records, keyset paging), a node filter, the top apps and the others
+#      among them, and the failures' error_detail;
 #   2. access: open, anyone may ask the aggregates route; guarded, superusers only; the fleet report renders;
 #   3. the exact bodies: the contract's fields with the defaults (a seed-schema backend stores them), the
 #      extended fields only when given (a backend with the extended migration stores them);
@@ -36,13 +37,23 @@ local_play ../setup_pocketbase/playbooks/backend.yml -e "backend_state=prepare o
 trap 'backend stopped' EXIT
 db=$out/pocketbase/pb_data/data.db
 "$python" "$root/tests/utils/seed_records.py" "$db" 1500 --seed 12
+# The output of some failures (error_detail), a few longer than the 512 characters the aggregates show.
+"$python" - "$db" <<'PY'
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1])
+connection.execute("UPDATE _dev_telemetry_data SET error_detail = 'E: Unable to locate package ' || id ||"
+                   " CASE WHEN rowid % 4 = 0 THEN printf('%.700c', 'x') ELSE char(10) || 'dpkg: error' END"
+                   " WHERE status = 'failed' AND rowid % 3 <> 0")
+connection.commit()
+PY
 
 # 1. With the hooks: the server computes the aggregates. The seeded days are weeks old: a long stale
 # threshold keeps their installing records installing (4. tests the sweep).
 keep='{"setup_pocketbase_environment": {"TELEMETRY_STALE_AFTER": "100000d"}}'
 backend started -e "$keep"
 local_play ask.yml -e "@$out/backend.json" -e "answers=$out/answers-server.json"
-"$python" expected_aggregates.py "$db" "$out/answers-server.json" server
+route=$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["pocketbase_url"])' "$out/backend.json")
+"$python" expected_aggregates.py "$db" "$out/answers-server.json" server "$route"
 
 # Without them: the module reads the records (keyset pages of 500: 1500 records, many sharing a created time).
 backend stopped

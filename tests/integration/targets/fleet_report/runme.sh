@@ -10,6 +10,10 @@
 #      screenshots in tests/output/fleet_report/; the filters (app, status, type, since, before) narrow the page;
 #   4. an unauthorized read is never an empty fleet: no token, a garbage token, a revoked token, an expired token
 #      and a wrong password each fail with a message that says so, and write no page;
+#   6. (after 4.) the per-app parts bounded (report_top_apps, one "other apps" line), a single day of data, the
+#      failures' output behind <details>, in the browser; a sign-in against a dead URL fails with one clean line;
+#      a server slower than the module's default timeout still gets its report (report_timeout), and when the
+#      report's time budget runs out the message says so and names report_timeout;
 #   5. without report_path, run as `ansible-playbook community_scripts.telemetry.fleet_report` from another directory,
 #      the page goes to the current directory, the play ends by printing its absolute path, and nothing is written
 #      into the collection.
@@ -73,14 +77,17 @@ if grep -c "eyJ[A-Za-z0-9_-]*\.eyJ" "$out/render.log"; then echo "FAIL: a token 
   '>603<' pve-report 'Proxmox: Not enough storage space' 'Killed (SIGKILL / Out of memory?)' '<svg'
 
 # 3. In the browser, at a desktop's and a phone's width.
-"$python" files/browser_check.py "$out/fleet.html" "$shots" "$out/apps.json" --chromium "$chromium" --width 1280 --width 390
+"$python" files/browser_check.py "$out/fleet.html" "$shots" "$out/apps.json" --chromium "$chromium" --width 1280 --width 390 --details 2
 # The filters narrow the question: failed debian LXC installs in a window, one bar, the filter shown.
 report "$out/filtered.html" -e "@$out/secret.yml" -e report_app=debian -e report_status=failed -e report_type=lxc \
   -e "report_since=$(date -u -d '13 days ago' +%F)" -e "report_before=$(date -u -d tomorrow +%F)"
 echo '["debian"]' >"$out/debian.json"
 mkdir -p "$shots/filtered"
-"$python" files/browser_check.py "$out/filtered.html" "$shots/filtered" "$out/debian.json" --chromium "$chromium" --width 390
+"$python" files/browser_check.py "$out/filtered.html" "$shots/filtered" "$out/debian.json" --chromium "$chromium" --width 390 --details 1
 "$python" ../telemetry_server/files/check_html.py "$out/filtered.html" "(nsapp=&#39;debian&#39;) &amp;&amp; (status=&#39;failed&#39;) &amp;&amp; (type=&#39;lxc&#39;)"
+# One node: the three attempts of the report node.
+report "$out/node.html" -e "@$out/secret.yml" -e report_node=pve-report
+"$python" ../telemetry_server/files/check_html.py "$out/node.html" "filter <code>(node=&#39;pve-report&#39;)</code>" '<div class="n">3</div>'
 
 # 4. Unauthorized reads fail, whatever the token.
 expect_refused "no token"
@@ -97,6 +104,49 @@ report "$out/token.html" -e "telemetry_token=$(cat "$out/live.token")"
 "$pocketbase" superuser upsert "$admin_email" "$admin_password" --dir "$out/pocketbase/pb_data" >/dev/null
 expect_refused "a revoked token" -e "telemetry_token=$(cat "$out/live.token")"
 grep -q "the token is not a live superuser token" "$out/refused.log"
+
+# 6. The top apps and one line for the others (the page stays small however many app names the records carry).
+apps_of() {  # apps_of SQL_WHERE [LIMIT]: the apps of the records, most records first, then by name, as JSON
+  "$python" -c 'import json, sqlite3, sys
+rows = sqlite3.connect(sys.argv[1]).execute("SELECT nsapp FROM _dev_telemetry_data WHERE " + sys.argv[2] +
+                                            " GROUP BY nsapp ORDER BY COUNT(*) DESC, nsapp LIMIT " + sys.argv[3]).fetchall()
+print(json.dumps([row[0] for row in rows]))' "$db" "$1" "${2:--1}"
+}
+report "$out/top.html" -e "@$out/secret.yml" -e report_top_apps=3
+apps_of 1 3 >"$out/top3.json"
+mkdir -p "$shots/top"
+"$python" files/browser_check.py "$out/top.html" "$shots/top" "$out/top3.json" --chromium "$chromium" --width 390 --others --details 2
+"$python" ../telemetry_server/files/check_html.py "$out/top.html" 'id="apps-others"' 'The 3 most installed of' '>603<'
+# A single day of data: a bar among a week's slots, not the chart's whole width.
+today=$(date -u +%F)
+report "$out/day.html" -e "@$out/secret.yml" -e "report_since=$today"
+apps_of "created >= '$today'" >"$out/day.json"
+mkdir -p "$shots/day"
+"$python" files/browser_check.py "$out/day.html" "$shots/day" "$out/day.json" --chromium "$chromium" --width 1280 --width 390 --details 2
+# A sign-in against a dead URL: one clean line that says the backend cannot be reached.
+expect_refused "a sign-in at a dead URL" -e "@$out/secret.yml" -e telemetry_url=http://127.0.0.1:1
+msg=$(grep -o '"msg": "No report written.*' "$out/refused.log")
+[[ "$msg" == *"cannot connect: [Errno 111] Connection refused. Check telemetry_url"* ]] || { echo "FAIL: the dead URL is not named: $msg"; exit 1; }
+[[ "$msg" != *'\n'* && "$msg" != *"HTTP -1"* ]] || { echo "FAIL: not one clean line: $msg"; exit 1; }
+# A server slower than the module's default timeout (4 s a try): the report's budget (report_timeout) waits for it.
+url=$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["pocketbase_url"])' "$out/backend.json")
+"$python" "$root/tests/utils/fault_proxy.py" --upstream "$url" --port 0 --lifetime 900 >"$out/proxy.log" 2>&1 &
+proxy_pid=$!
+trap 'kill "$proxy_pid" 2>/dev/null; backend stopped' EXIT
+for _ in $(seq 50); do grep -q "listening on" "$out/proxy.log" && break; sleep 0.2; done
+proxy=$(grep -o 'listening on [^ ]*' "$out/proxy.log" | cut -d' ' -f3)
+faults() {  # faults JSON: queue the proxy's faults (replacing the queue)
+  "$python" -c 'import requests, sys; requests.put(sys.argv[1] + "/__faults__", data=sys.argv[2], timeout=10).raise_for_status()' "$proxy" "$1"
+}
+faults '[{"action": "slow", "seconds": 6, "path": "/api/telemetry/aggregates", "times": 3}]'
+report "$out/slow.html" -e "@$out/secret.yml" -e "telemetry_url=$proxy" >"$out/slow.log" 2>&1 || { cat "$out/slow.log"; exit 1; }
+"$python" ../telemetry_server/files/check_html.py "$out/slow.html" '>603<' 'id="trend"'
+# Its budget run out: the message says so and names the variable.
+faults '[{"action": "hang", "path": "/api/telemetry/aggregates", "times": 3}]'
+expect_refused "a server slower than report_timeout" -e "@$out/secret.yml" -e "telemetry_url=$proxy" -e report_timeout=1
+grep -q "no answer within" "$out/refused.log"
+grep -q "time budget of the report ran out.*report_timeout=1 s a try.*-e report_timeout=" "$out/refused.log"
+faults '[]'
 
 # 5. The default report_path: the current directory, never the playbook's (the installed collection).
 mkdir -p "$out/cwd"

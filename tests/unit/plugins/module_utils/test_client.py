@@ -96,3 +96,17 @@ def test_an_alarm_set_before_an_attempt_keeps_what_is_left_of_it():
         signal.signal(signal.SIGALRM, previous)
     assert 0 < inner <= 1
     assert 29 < outer <= 30
+
+
+def test_a_refused_connection_is_said_in_plain_words():
+    """Nothing listens on a loopback port just closed: the message names the URL once and the reason, not urllib3's
+    connection object ("HTTPConnection(host=..., port=...): Failed to establish a new connection: ...")."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = new_client(f"http://127.0.0.1:{port}", retries=0)
+    with pytest.raises(TelemetryError) as caught:
+        client.sign_in("admin@example.com", "not-sent-anywhere")
+    message = str(caught.value)
+    assert message.startswith(f"POST http://127.0.0.1:{port}/api/collections/_superusers/auth-with-password: cannot connect: ")
+    assert "Connection refused" in message and "HTTPConnection" not in message and "Failed to establish" not in message
