@@ -16,9 +16,9 @@
 # refuse mode the curl on PATH is the only guard.
 set -u
 
-consent_file=/usr/local/community-scripts/diagnostics
-uuid_file=/proc/sys/kernel/random/uuid
-mode=${PROVISION_GUARD_MODE:-refuse}
+_pg_consent_file=/usr/local/community-scripts/diagnostics
+_pg_uuid_file=/proc/sys/kernel/random/uuid
+_pg_mode=${PROVISION_GUARD_MODE:-refuse}
 say() { printf 'provision-guard: %s\n' "$*"; }
 
 if [ "$#" -eq 0 ]; then
@@ -26,97 +26,97 @@ if [ "$#" -eq 0 ]; then
   exit 2
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/provision-guard.XXXXXX") || { echo "provision-guard: mktemp failed" >&2; exit 1; }
-trap 'rm -rf "$work"' EXIT
-mkdir "$work/bin"
+_pg_work=$(mktemp -d "${TMPDIR:-/tmp}/provision-guard.XXXXXX") || { echo "provision-guard: mktemp failed" >&2; exit 1; }
+trap 'rm -rf "$_pg_work"' EXIT
+mkdir "$_pg_work/bin"
 
-if [ "$mode" = adopt ]; then
-  printf 'DIAGNOSTICS=%s\n' "${PROVISION_GUARD_CONSENT:-no}" > "$work/diagnostics"
-  printf '%s\n' "${PROVISION_GUARD_RANDOM_ID:-}" > "$work/uuid"
+if [ "$_pg_mode" = adopt ]; then
+  printf 'DIAGNOSTICS=%s\n' "${PROVISION_GUARD_CONSENT:-no}" > "$_pg_work/diagnostics"
+  printf '%s\n' "${PROVISION_GUARD_RANDOM_ID:-}" > "$_pg_work/uuid"
 else
-  printf 'DIAGNOSTICS=no\n# provision role: for this run only, the role reports the attempt\n' > "$work/diagnostics"
+  printf 'DIAGNOSTICS=no\n# provision role: for this run only, the role reports the attempt\n' > "$_pg_work/diagnostics"
 fi
-: > "$work/refused"
+: > "$_pg_work/refused"
 
 # A private mount namespace, if this host gives one: probe it with the very bind mount it will make.
-namespace=""
+_pg_namespace=""
 if [ "$(id -u)" -ne 0 ]; then
-  namespace="not root (uid $(id -u))"
+  _pg_namespace="not root (uid $(id -u))"
 elif ! command -v unshare > /dev/null 2>&1; then
-  namespace="no unshare command"
+  _pg_namespace="no unshare command"
 else
-  : > "$work/probe"
-  if ! probe=$(unshare --mount --propagation private -- mount --bind "$work/diagnostics" "$work/probe" 2>&1); then
-    namespace="unshare --mount failed: ${probe:-no reason given}"
+  : > "$_pg_work/probe"
+  if ! _pg_probe=$(unshare --mount --propagation private -- mount --bind "$_pg_work/diagnostics" "$_pg_work/probe" 2>&1); then
+    _pg_namespace="unshare --mount failed: ${_pg_probe:-no reason given}"
   fi
 fi
 
 # Without a namespace the script cannot be given the role's attempt: the role reports it alone, as in refuse mode.
-if [ -n "$namespace" ] && [ "$mode" = adopt ]; then
-  say "warning: no private mount namespace ($namespace): the script cannot report the role's attempt, so the" \
+if [ -n "$_pg_namespace" ] && [ "$_pg_mode" = adopt ]; then
+  say "warning: no private mount namespace ($_pg_namespace): the script cannot report the role's attempt, so the" \
     "role reports it alone; the script reads the operator's consent file and only its curl calls found on PATH" \
     "are refused, one by another path or from inside the guest may still count the attempt again"
-  mode=refuse
-elif [ -n "$namespace" ]; then
-  say "warning: no private mount namespace ($namespace): the script reads the operator's consent file; only" \
+  _pg_mode=refuse
+elif [ -n "$_pg_namespace" ]; then
+  say "warning: no private mount namespace ($_pg_namespace): the script reads the operator's consent file; only" \
     "its curl calls found on PATH are refused, one by another path or from inside the guest may still count" \
     "the attempt again"
 fi
 
 # The curl first on PATH (refuse mode): the telemetry endpoints get "could not connect" (exit 7), which every
 # engine swallows; everything else goes to the real curl.
-real_curl=$(command -v curl || true)
-if [ "$mode" != adopt ] && [ -n "$real_curl" ]; then
-  cat > "$work/bin/curl" <<SHIM
+_pg_real_curl=$(command -v curl || true)
+if [ "$_pg_mode" != adopt ] && [ -n "$_pg_real_curl" ]; then
+  cat > "$_pg_work/bin/curl" <<SHIM
 #!/usr/bin/env bash
-method=GET
-for arg in "\$@"; do
-  case "\$arg" in
-    POST|PATCH|PUT|DELETE) method=\$arg ;;
+_pg_method=GET
+for _pg_arg in "\$@"; do
+  case "\$_pg_arg" in
+    POST|PATCH|PUT|DELETE) _pg_method=\$_pg_arg ;;
   esac
 done
-for arg in "\$@"; do
-  case "\$arg" in
+for _pg_arg in "\$@"; do
+  case "\$_pg_arg" in
     *://db.community-scripts.org* | *://telemetry.community-scripts.org* \\
     | *://*/api/collections/*/records* | *://*/telemetry | *://*/telemetry[?/]*)
-      printf '%s %s\n' "\$method" "\$arg" >> '$work/refused'
+      printf '%s %s\n' "\$_pg_method" "\$_pg_arg" >> '$_pg_work/refused'
       exit 7 ;;
   esac
-  if [ -n "\${TELEMETRY_URL:-}" ] && [ "\$arg" = "\$TELEMETRY_URL" ]; then
-    printf '%s %s\n' "\$method" "\$arg" >> '$work/refused'
+  if [ -n "\${TELEMETRY_URL:-}" ] && [ "\$_pg_arg" = "\$TELEMETRY_URL" ]; then
+    printf '%s %s\n' "\$_pg_method" "\$_pg_arg" >> '$_pg_work/refused'
     exit 7
   fi
 done
-exec '$real_curl' "\$@"
+exec '$_pg_real_curl' "\$@"
 SHIM
-  chmod 0755 "$work/bin/curl"
-  export PATH="$work/bin:$PATH"
+  chmod 0755 "$_pg_work/bin/curl"
+  export PATH="$_pg_work/bin:$PATH"
 fi
 
-if [ -n "$namespace" ]; then
+if [ -n "$_pg_namespace" ]; then
   "$@"
-  rc=$?
+  _pg_rc=$?
 else
   # Inside the namespace: the consent file (when the host has one) and, to adopt, the kernel's UUID source.
   # Without a consent file the script finds none, as it would run by hand.
   # shellcheck disable=SC2016  # the inner script expands its own arguments
   unshare --mount --propagation private -- /bin/bash -c '
-    work=$1 consent_file=$2 uuid_file=$3 mode=$4
+    _pg_work=$1 _pg_consent_file=$2 _pg_uuid_file=$3 _pg_mode=$4
     shift 4
-    if [ -f "$consent_file" ]; then
-      mount --bind "$work/diagnostics" "$consent_file" || { : > "$work/unbound"; exit 125; }
+    if [ -f "$_pg_consent_file" ]; then
+      mount --bind "$_pg_work/diagnostics" "$_pg_consent_file" || { : > "$_pg_work/unbound"; exit 125; }
     fi
-    if [ "$mode" = adopt ]; then
-      mount --bind "$work/uuid" "$uuid_file" || { : > "$work/unbound"; exit 125; }
+    if [ "$_pg_mode" = adopt ]; then
+      mount --bind "$_pg_work/uuid" "$_pg_uuid_file" || { : > "$_pg_work/unbound"; exit 125; }
     fi
-    exec "$@"' provision-guard-namespace "$work" "$consent_file" "$uuid_file" "$mode" "$@"
-  rc=$?
-  if [ -e "$work/unbound" ]; then
+    exec "$@"' provision-guard-namespace "$_pg_work" "$_pg_consent_file" "$_pg_uuid_file" "$_pg_mode" "$@"
+  _pg_rc=$?
+  if [ -e "$_pg_work/unbound" ]; then
     say "warning: the bind mounts of the private namespace failed; nothing was run"
   fi
 fi
 
-while IFS= read -r line; do
-  say "refused the script's own telemetry request: $line"
-done < "$work/refused"
-exit "$rc"
+while IFS= read -r _pg_line; do
+  say "refused the script's own telemetry request: $_pg_line"
+done < "$_pg_work/refused"
+exit "$_pg_rc"
