@@ -35,7 +35,9 @@ from ansible_collections.community_scripts.telemetry.plugins.module_utils._argsp
     ON_FAILURE_WARN,
     delivery_argument_spec,
 )
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._checks import check_random_id
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._client import HAS_REQUESTS
+from ansible_collections.community_scripts.telemetry.plugins.module_utils._errors import TelemetryValueError
 from ansible_collections.community_scripts.telemetry.plugins.plugin_utils._controller import ControllerContext
 
 
@@ -51,6 +53,14 @@ def failure_as_warning(result: dict, where: str) -> dict:
     why = result.get("msg") or "the task failed"
     result["warnings"] = [*result.get("warnings", []), f"Telemetry failed {where}, and the play goes on (on_failure=warn): {why}"]
     return result
+
+
+def _valid_random_id(value):
+    """The task's random_id when it is a UUID, else None (it may be anything a template gave, a huge string too)."""
+    try:
+        return check_random_id(value)
+    except TelemetryValueError:
+        return None
 
 
 class TelemetryAction(ActionBase):
@@ -79,7 +89,7 @@ class TelemetryAction(ActionBase):
         except Exception as error:  # pylint: disable=broad-exception-caught
             message = error.message if isinstance(error, AnsibleError) else f"{type(error).__name__}: {error}"
             result.update(failed=True, msg=message)
-        attempt = self._task.args.get("random_id")
+        attempt = _valid_random_id(self._task.args.get("random_id"))
         where = f"on {(task_vars or {}).get('inventory_hostname')}" + (f" for the attempt {attempt}" if attempt else "")
         return failure_as_warning(result, where)
 
@@ -89,7 +99,8 @@ class TelemetryAction(ActionBase):
         provisioning, the finish) can name the attempt."""
         if self._task.args.get("random_id") is None:
             self._task.args = dict(self._task.args, random_id=str(uuid.uuid4()))
-        return dict(random_id=self._task.args["random_id"], started_at=round(time.time(), 3))
+        attempt = _valid_random_id(self._task.args["random_id"])  # a bad one is the option check's to refuse, not to echo
+        return dict(random_id=attempt, started_at=round(time.time(), 3)) if attempt else dict(started_at=round(time.time(), 3))
 
     def _run_task(self, task_vars: dict) -> dict:
         if self._task.args.get("delivery", delivery_argument_spec()["delivery"]["default"]) == DELIVERY_HOST and not self.CONTROLLER_ONLY:

@@ -237,7 +237,7 @@ def test_an_omitted_random_id_is_drawn_once_and_sent(no_base_run, monkeypatch):
     result = report_action({"nsapp": "debian", "on_failure": "warn"}).run(task_vars={"inventory_hostname": "pve-01"})
     assert uuid.UUID(result["random_id"]).version == 4
     assert seen[0]["random_id"] == result["random_id"]  # the task runs with the id it returns
-    assert before <= result["started_at"] <= time.time() + 0.001
+    assert before - 0.001 <= result["started_at"] <= time.time() + 0.001  # kept to the millisecond, rounded either way
 
 
 def test_a_given_random_id_is_kept():
@@ -263,3 +263,14 @@ def test_the_other_tasks_draw_nothing(no_base_run, monkeypatch):
     action._task = SimpleNamespace(args={"status": "done"}, resolved_action="community_scripts.telemetry.pve_telemetry_update")
     assert action.run(task_vars={}) == dict(changed=False)
     assert "random_id" not in action._task.args
+
+
+def test_a_bad_random_id_is_refused_by_the_check_and_never_echoed(no_base_run, monkeypatch):
+    def bad_options(self, task_vars):
+        raise AnsibleActionFail("community_scripts.telemetry.pve_telemetry_report: random_id: must be a UUID")
+    monkeypatch.setattr(ReportAction, "_run_task", bad_options)
+    huge = "f" * 100000
+    result = report_action({"random_id": huge, "nsapp": "debian", "on_failure": "warn"}).run(task_vars={"inventory_hostname": "pve-01"})
+    assert "random_id" not in result and result["started_at"] > 0
+    assert huge not in str(result)
+    assert result["warnings"] == [f"Telemetry failed on pve-01, and the play goes on (on_failure=warn): {result['msg']}"]
