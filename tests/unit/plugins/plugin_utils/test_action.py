@@ -82,7 +82,7 @@ def action(args, cls=Recorded, environment=None, check_mode=False):
     cls.calls = []
     task = SimpleNamespace(args=args, action=REPORT, resolved_action=REPORT, async_val=0, check_mode=check_mode,
                            diff=False, delegate_to=None, environment=None)
-    plugin = cls(task, SimpleNamespace(_shell=SimpleNamespace(tmpdir="/nonexistent")), None, None, None)
+    plugin = cls(task, SimpleNamespace(_shell=SimpleNamespace(tmpdir="/nonexistent")), None, None, None, None)  # shared_loader_obj: required before 2.19
     plugin.environment = environment or {}
     return plugin
 
