@@ -106,6 +106,7 @@ def report_argument_spec() -> dict:
         method=dict(type="str", default="default"),
         pve_version=dict(type="str"),
         node=dict(type="str"),
+        flush_spool=dict(type="bool", default=False),
     )
 
 

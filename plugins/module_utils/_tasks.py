@@ -121,17 +121,36 @@ def _without_consent(ctx: TaskContext, result: dict) -> dict | None:
 
 
 def run_report(params: dict, ctx: TaskContext) -> dict:
-    """pve_telemetry_report: create the attempt's record, once."""
+    """pve_telemetry_report: create the attempt's record, once; with O(flush_spool), then flush the host's spool."""
     result = dict(changed=False, reported=False, spooled=False, random_id=params["random_id"])
     try:
         client, spool = _client(params), _spool(params)
         result["payload"] = payload = build_create_body(params, params["pve_version"] or ctx.pve_version())
-        refused = _without_consent(ctx, result)
+        refusal = ctx.consent_refusal()
     except TelemetryValueError as error:
         return bad_input(error, result)
-    if refused:
-        return refused
+    if refusal:
+        result = dict(result, skipped=True, skip_reason=refusal, msg=f"nothing sent: {refusal}")
+    else:
+        result = _create(ctx, params, client, spool, payload, result)
+    if not params["flush_spool"] or spool is None:
+        return result
+    if result.get("failed") or result["spooled"] or result.get("spool_full"):
+        # The backend did not answer the report: a flush now would only wait for it again.
+        result["flush"] = dict(skipped=True, msg="no flush: the report itself was not delivered")
+        return result
+    result["flush"] = flush = _flush(ctx, params, client, spool, None, refusal)
+    if flush.get("failed"):  # bad input in the spool (its path, its files): the report's task fails with it
+        return dict(result, failed=True, msg=f"{result['msg']}; the flush failed: {flush['msg']}",
+                    **{key: flush[key] for key in ("error_kind", "option") if key in flush})
+    if flush.get("changed"):  # events delivered or dropped unsent: the task did something, even without consent
+        result.pop("skipped", None)
+        result.update(changed=True, msg=f"{result['msg']}; spool: {flush['msg']}")
+    return result
 
+
+def _create(ctx: TaskContext, params: dict, client: TelemetryClient, spool: Spool | None, payload: dict, result: dict) -> dict:
+    """Create the record of the report, or keep the create in the spool when the backend cannot take it."""
     try:
         record_id, changed = ensure_created(client, payload, ctx.check_mode)
     except TelemetryError as error:
@@ -198,22 +217,30 @@ def run_update(params: dict, ctx: TaskContext) -> dict:
 
 
 def run_flush(params: dict, ctx: TaskContext) -> dict:
-    """pve_telemetry_flush: deliver this host's waiting events for this backend, oldest first, while it consents.
-
-    A flush runs for one host (``ctx.owner``): it reads that host's events and those without an owner (kept by
-    older versions, or by the module on the host itself), and leaves other hosts' events to their own flush.
-    When the host no longer consents, its events are dropped unsent, counted in ``dropped_no_consent``.
-    """
+    """pve_telemetry_flush: deliver this host's waiting events for this backend, oldest first, while it consents."""
     try:
         client, spool = _client(params), _spool(params)
         kept_for = check_url(params["from_url"], "from_url") if params.get("from_url") else None
-        waiting = spool.summary(ctx.owner, client, kept_for)
-        result = dict(changed=False, delivered=0, dropped=0, invalid=0, dropped_no_consent=0,
-                      remaining=waiting["selected"] + sum(waiting["elsewhere"].values()), other_hosts=waiting["other_hosts"])
         refusal = ctx.consent_refusal()
-        result["consent"] = refusal is None  # what the flush decided, for the tasks after it (the provision role)
     except TelemetryValueError as error:
         return bad_input(error)
+    return _flush(ctx, params, client, spool, kept_for, refusal)
+
+
+def _flush(ctx: TaskContext, params: dict, client: TelemetryClient, spool: Spool, kept_for: str | None, refusal: str | None) -> dict:
+    """Deliver one host's waiting events (pve_telemetry_flush, and pve_telemetry_report with O(flush_spool)).
+
+    A flush runs for one host (``ctx.owner``): it reads that host's events and those without an owner (kept by
+    older versions, or by the module on the host itself), and leaves other hosts' events to their own flush.
+    When the host does not consent (``refusal``), its events are dropped unsent, counted in ``dropped_no_consent``.
+    """
+    try:
+        waiting = spool.summary(ctx.owner, client, kept_for)
+    except TelemetryValueError as error:
+        return bad_input(error)
+    result = dict(changed=False, delivered=0, dropped=0, invalid=0, dropped_no_consent=0,
+                  remaining=waiting["selected"] + sum(waiting["elsewhere"].values()), other_hosts=waiting["other_hosts"],
+                  consent=refusal is None)  # what the flush decided, for the tasks after it
     if refusal:
         return _flush_without_consent(ctx, spool, client, kept_for, refusal, waiting, result)
     if ctx.check_mode:

@@ -104,6 +104,17 @@ options:
       - At most 255 characters.
     type: str
     version_added: 0.2.0
+  flush_spool:
+    description:
+      - After the report, deliver this host's events that earlier runs kept in O(spool_dir) for this backend, oldest
+        first, as M(community_scripts.telemetry.pve_telemetry_flush) does, in the same task (its result is
+        RV(flush)).
+      - Without consent they are dropped unsent, as the flush drops them; the task is then changed, not skipped.
+      - Not when the report itself could not be delivered (it was kept in the spool, or lost), since the backend did
+        not answer; the next report flushes. Nothing happens without O(spool_dir).
+    type: bool
+    default: false
+    version_added: 0.4.0
 seealso:
   - module: community_scripts.telemetry.pve_telemetry_update
   - plugin: community_scripts.telemetry.explain_exit_code
@@ -145,6 +156,14 @@ EXAMPLES = r"""
       community_scripts.telemetry.pve_telemetry_report:
         random_id: "{{ install_id }}"
         nsapp: debian
+
+- name: Report, and deliver what earlier runs of this host kept in the spool
+  community_scripts.telemetry.pve_telemetry_report:
+    url: http://127.0.0.1:8090
+    diagnostics: "yes"
+    nsapp: debian
+    spool_dir: ~/.ansible/pve_telemetry_spool
+    flush_spool: true
 """
 
 RETURN = r"""
@@ -217,8 +236,28 @@ skip_reason:
   returned: when consent was missing
   type: str
   sample: "no diagnostics file at /usr/local/community-scripts/diagnostics: the operator did not opt in"
+flush:
+  description:
+    - What the flush of O(flush_spool) did, with the keys of the results of
+      M(community_scripts.telemetry.pve_telemetry_flush) (C(delivered), C(dropped), C(dropped_no_consent),
+      C(invalid), C(remaining), C(other_hosts), C(consent), C(msg)); or C(skipped) and C(msg) when the report
+      itself was not delivered.
+  returned: with O(flush_spool) and O(spool_dir)
+  type: dict
+  sample:
+    changed: true
+    delivered: 2
+    dropped: 0
+    dropped_no_consent: 0
+    invalid: 0
+    remaining: 0
+    other_hosts: 0
+    consent: true
+    msg: 2 events delivered, 0 remaining
 msg:
-  description: What happened, or the delivery problem when the backend could not be reached.
+  description:
+    - What happened, or the delivery problem when the backend could not be reached.
+    - With O(flush_spool), what the flush did follows when it delivered or dropped events.
   returned: always
   type: str
   sample: record created

@@ -96,3 +96,19 @@ def test_a_hung_backend_costs_the_task_at_most_the_budget_after_the_host_step(pr
     assert HOST_STEP + TIMEOUT <= elapsed + 0.05
     assert elapsed <= HOST_STEP + TIMEOUT + SLACK
     assert ctx.warnings and ctx.warnings[0].startswith("Telemetry not delivered")
+
+
+def test_a_delivered_report_with_flush_spool_delivers_the_earlier_attempts(proxy, tmp_path, records_of, pocketbase_url):
+    earlier = str(uuid.uuid4())
+    payload = build_create_body(dict(random_id=earlier, type="lxc", ct_type=None, nsapp="debian", disk_size=8,
+                                     core_count=2, ram_size=2048, os_type="debian", os_version="12", method="default"), "8.2.4")
+    Spool(str(tmp_path)).append(make_event(EVENT_CREATE, TelemetryClient(proxy.url, COLLECTION), earlier, payload))
+    random_id = str(uuid.uuid4())
+
+    result = run_report(report_options(proxy.url, random_id, spool_dir=str(tmp_path), flush_spool=True), SlowHost())
+
+    assert (result.get("failed"), result["reported"], result["changed"]) == (None, True, True)
+    assert (result["flush"]["delivered"], result["flush"]["remaining"], result["flush"]["consent"]) == (1, 0, True)
+    assert result["msg"] == "record created; spool: 1 events delivered, 0 remaining"
+    assert [record["random_id"] for record in records_of(pocketbase_url, earlier)] == [earlier]
+    assert list(Spool(str(tmp_path)).pending()) == []

@@ -58,3 +58,69 @@ def test_the_warning_names_the_machine_that_keeps_the_spool(tmp_path, delivery, 
     assert result["msg"].endswith(where), result["msg"]
     assert len(ctx.warnings) == 1 and ctx.warnings[0].endswith(where), ctx.warnings
     assert [event["random_id"] for event in Spool(str(spool_dir)).pending()] == [args["random_id"]]
+
+
+class RefusingContext(RecordingContext):
+    """A host whose operator did not opt in."""
+
+    def consent_refusal(self):
+        return "diagnostics=no"
+
+
+def report_with_flush(url, spool_dir, **args):
+    validation = ArgumentSpecValidator(report_argument_spec()).validate(
+        dict(dict(url=url, random_id=str(uuid.uuid4()), nsapp="debian", diagnostics="yes", spool_dir=str(spool_dir),
+                  flush_spool=True, timeout=2, retries=0), **args))
+    assert not validation.error_messages
+    return validation.validated_parameters
+
+
+def keep_an_earlier_attempt(spool_dir, url):
+    """An earlier run's report, kept in the spool because the backend was down."""
+    earlier = report_with_flush(url, spool_dir)
+    assert run_report(dict(earlier, flush_spool=False), RecordingContext())["spooled"] is True
+    return earlier["random_id"]
+
+
+def test_a_report_that_was_not_delivered_does_not_flush(tmp_path):
+    url = closed_loopback_url()
+    earlier = keep_an_earlier_attempt(tmp_path, url)
+    ctx = RecordingContext()
+
+    result = run_report(report_with_flush(url, tmp_path), ctx)
+
+    assert result["spooled"] is True
+    assert result["flush"] == dict(skipped=True, msg="no flush: the report itself was not delivered")
+    assert [event["random_id"] for event in Spool(str(tmp_path)).pending()] == [earlier, result["random_id"]]
+    assert len(ctx.warnings) == 1, ctx.warnings  # the report's own delivery problem, once
+
+
+def test_without_consent_the_report_flush_drops_the_host_events_unsent(tmp_path):
+    url = closed_loopback_url()
+    keep_an_earlier_attempt(tmp_path, url)
+    ctx = RefusingContext()
+
+    result = run_report(report_with_flush(url, tmp_path, diagnostics="no"), ctx)
+
+    assert "skipped" not in result and result["changed"] is True
+    assert (result["flush"]["dropped_no_consent"], result["flush"]["consent"]) == (1, False)
+    assert result["msg"] == "nothing sent: diagnostics=no; spool: nothing sent: diagnostics=no; 1 events of this host dropped unsent"
+    assert list(Spool(str(tmp_path)).pending()) == []
+    assert any("dropped unsent" in warning for warning in ctx.warnings), ctx.warnings
+
+
+def test_without_consent_and_nothing_waiting_the_report_is_skipped(tmp_path):
+    result = run_report(report_with_flush(closed_loopback_url(), tmp_path, diagnostics="no"), RefusingContext())
+
+    assert result["skipped"] is True and result["changed"] is False
+    assert result["flush"]["skipped"] is True
+
+
+def test_without_flush_spool_the_report_leaves_the_spool_alone(tmp_path):
+    url = closed_loopback_url()
+    earlier = keep_an_earlier_attempt(tmp_path, url)
+
+    result = run_report(dict(report_with_flush(url, tmp_path, diagnostics="no"), flush_spool=False), RefusingContext())
+
+    assert "flush" not in result and result["skipped"] is True
+    assert [event["random_id"] for event in Spool(str(tmp_path)).pending()] == [earlier]
