@@ -19,7 +19,11 @@ For each shape (tests/utils/seed_records.py: ``seed``, 13 apps, 4 nodes, 14 days
 2. the route before the rollups (the hooks of git ref --before, the same data.db), computed;
 3. the SQLite floor, best of 3 in Python's sqlite3 on the same data.db, read-only: the same answer from the
    records (the GROUP BYs of the route before) and from the rollup tables;
-4. at --concurrency-size records, C concurrent identical calls, on a server just started (nothing kept yet)
+4. with --plays N (the default 3), the playbooks a reader runs, N times each, interleaved: the
+   ``pve_telemetry_info`` play of bench/playbooks/info.yml (limit 0, as the fleet report asks), the two-task
+   ``debug`` play of bench/playbooks/debug.yml beside it (Ansible's floor for a two-task play), and the fleet
+   report (``community_scripts.telemetry.fleet_report``, its defaults), whose page must be written;
+5. at --concurrency-size records, C concurrent identical calls, on a server just started (nothing kept yet)
    and again: median and slowest answer, how many were answered, the server's peak RSS (VmHWM); before and
    after the rollups.
 
@@ -164,6 +168,12 @@ def bench_shape(name: str, sizes: list, args, workdir: Path) -> list:
             db = directory / "pb_data" / "data.db"
             row["floor_records_s"] = best_of(db, RECORDS_FLOOR)
             row["floor_rollups_s"] = best_of(db, ROLLUPS_FLOOR)
+            if args.plays:
+                pocketbase = server(directory)
+                try:
+                    row["plays"] = measure_plays(pocketbase.url, size, args.plays, workdir)
+                finally:
+                    pocketbase.stop()
             variants = [("after", None)] + ([("before", root_of(args.before, workdir))] if size <= args.before_cap else [])
             for label, root in variants:
                 pocketbase = server(directory, root)
@@ -187,6 +197,31 @@ def bench_shape(name: str, sizes: list, args, workdir: Path) -> list:
     return rows
 
 
+def measure_plays(url: str, total: int, repetitions: int, workdir: Path) -> dict:
+    """The info play, the two-task floor and the fleet report, interleaved, each run ``repetitions`` times."""
+    inventory = workdir / "localhost.json"
+    inventory.write_text(json.dumps({"all": {"hosts": {"localhost": {"ansible_connection": "local",
+                                                                     "ansible_python_interpreter": sys.executable}}}}))
+    page = workdir / "fleet-report.html"
+    commands = {
+        "info": ["ansible-playbook", "-i", str(inventory), str(run.PLAYBOOKS / "info.yml"), "-e",
+                 json.dumps({"url": url, "source": "server", "records": total, "info_timeout": 120})],
+        "two_tasks": ["ansible-playbook", "-i", str(inventory), str(run.PLAYBOOKS / "debug.yml")],
+        "report": ["ansible-playbook", "-i", str(inventory), "community_scripts.telemetry.fleet_report", "-e",
+                   json.dumps({"telemetry_url": url, "report_path": str(page)})],
+    }
+    walls = {name: [] for name in commands}
+    for dummy in range(repetitions):
+        for name, command in commands.items():
+            page.unlink(missing_ok=True)
+            started = time.perf_counter()
+            subprocess.run(command, check=True, env=run.ansible_env(), stdout=subprocess.DEVNULL)
+            walls[name].append(time.perf_counter() - started)
+            if name == "report":
+                assert page.stat().st_size > 0, "the fleet report wrote no page"
+    return {name: {"runs_s": runs, "median_s": statistics.median(runs)} for name, runs in walls.items()}
+
+
 def med(values) -> str:
     return f"{statistics.median(values):.3f} s"
 
@@ -206,6 +241,16 @@ def render(results: dict) -> str:
         f"{row['shape']} {row['size']:,}: " + ", ".join(f"{value:.3f}" for value in row["after"]["computed_s"])
         + (" / before: " + ", ".join(f"{value:.3f}" for value in row["before"]["computed_s"]) if row.get("before") else "")
         for row in results["rows"])]
+    plays = [row for row in results["rows"] if "plays" in row]
+    if plays:
+        lines += ["", "| shape | records | `pve_telemetry_info` play | two-task play | ratio | fleet report written |",
+                  "|---|---|---|---|---|---|"]
+        for row in plays:
+            measured = row["plays"]
+            lines.append(f"| {row['shape']} | {row['size']:,} | {measured['info']['median_s']:.2f} s | "
+                         f"{measured['two_tasks']['median_s']:.2f} s | "
+                         f"{measured['info']['median_s'] / measured['two_tasks']['median_s']:.2f}x | "
+                         f"{measured['report']['median_s']:.2f} s |")
     concurrency = [(row, label) for row in results["rows"] for label in ("before", "after") if "concurrent" in (row.get(label) or {})]
     if concurrency:
         lines += ["", "| shape | records | route | callers | answered | median | slowest | then again: median | slowest | server peak RSS |",
@@ -229,6 +274,7 @@ def main() -> int:
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--before", default="007f8a1", help="the git ref of the route before the rollups")
     parser.add_argument("--before-cap", type=int, default=1000000, help="measure the route before only up to this many records")
+    parser.add_argument("--plays", type=int, default=3, help="runs of each playbook a reader runs (0: none)")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--concurrency-size", type=int, default=100000)
     parser.add_argument("--json", default=str(run.REPO_ROOT / "build" / "bench-fleet.json"))
