@@ -143,8 +143,7 @@ def run_report(params: dict, ctx: TaskContext) -> dict:
     if flush.get("failed"):  # bad input in the spool (its path, its files): the report's task fails with it
         return dict(result, failed=True, msg=f"{result['msg']}; the flush failed: {flush['msg']}",
                     **{key: flush[key] for key in ("error_kind", "option") if key in flush})
-    if flush.get("changed"):  # events delivered or dropped unsent: the task did something, even without consent
-        result.pop("skipped", None)
+    if flush.get("changed"):  # events delivered, or dropped unsent; without consent the task stays skipped: nothing was sent
         result.update(changed=True, msg=f"{result['msg']}; spool: {flush['msg']}")
     return result
 

@@ -109,7 +109,8 @@ options:
       - After the report, deliver this host's events that earlier runs kept in O(spool_dir) for this backend, oldest
         first, as M(community_scripts.telemetry.pve_telemetry_flush) does, in the same task (its result is
         RV(flush)).
-      - Without consent they are dropped unsent, as the flush drops them; the task is then changed, not skipped.
+      - Without consent they are dropped unsent, as the flush drops them; the task is then changed and still skipped,
+        since nothing was sent.
       - Not when the report itself could not be delivered (it was kept in the spool, or lost), since the backend did
         not answer; the next report flushes. Nothing happens without O(spool_dir).
     type: bool

@@ -102,7 +102,8 @@ def test_without_consent_the_report_flush_drops_the_host_events_unsent(tmp_path)
 
     result = run_report(report_with_flush(url, tmp_path, diagnostics="no"), ctx)
 
-    assert "skipped" not in result and result["changed"] is True
+    # still skipped: the provision role reads a skipped report as no consent, and nothing was sent
+    assert result["skipped"] is True and result["changed"] is True
     assert (result["flush"]["dropped_no_consent"], result["flush"]["consent"]) == (1, False)
     assert result["msg"] == "nothing sent: diagnostics=no; spool: nothing sent: diagnostics=no; 1 events of this host dropped unsent"
     assert list(Spool(str(tmp_path)).pending()) == []
