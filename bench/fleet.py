@@ -199,9 +199,7 @@ def bench_shape(name: str, sizes: list, args, workdir: Path) -> list:
 
 def measure_plays(url: str, total: int, repetitions: int, workdir: Path) -> dict:
     """The info play, the two-task floor and the fleet report, interleaved, each run ``repetitions`` times."""
-    inventory = workdir / "localhost.json"
-    inventory.write_text(json.dumps({"all": {"hosts": {"localhost": {"ansible_connection": "local",
-                                                                     "ansible_python_interpreter": sys.executable}}}}))
+    inventory = run.localhost_inventory(workdir / "localhost.json")
     page = workdir / "fleet-report.html"
     commands = {
         "info": ["ansible-playbook", "-i", str(inventory), str(run.PLAYBOOKS / "info.yml"), "-e",

@@ -112,6 +112,13 @@ def inventory(directory: Path, hosts: int) -> Path:
     return path
 
 
+def localhost_inventory(path: Path) -> Path:
+    """An inventory of the controller alone, run with the bench's Python."""
+    path.write_text(json.dumps({"all": {"hosts": {"localhost": {"ansible_connection": "local",
+                                                                "ansible_python_interpreter": sys.executable}}}}))
+    return path
+
+
 def run_playbook(playbook: str, inventory_path: Path, forks: int, extra: dict) -> float:
     started = time.perf_counter()
     subprocess.run(["ansible-playbook", "-i", str(inventory_path), "-f", str(forks), str(PLAYBOOKS / playbook),
@@ -286,9 +293,7 @@ def bench_info(sizes: list, fallback_cap: int, workdir: Path, repetitions: int =
     from seed_records import seed  # noqa: E402  (tests/utils/seed_records.py)
     directory = Path(tempfile.mkdtemp(prefix="telemetry-bench-info-"))
     keep_installing = {"TELEMETRY_STALE_AFTER": "100000d"}  # the seeded days are old: keep the data as seeded
-    inv = workdir / "info-inventory.json"
-    host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
-    inv.write_text(json.dumps({"all": {"hosts": {"localhost": host}}}))
+    inv = localhost_inventory(workdir / "info-inventory.json")
     rows, seeded = [], 0
     try:
         PocketBase(directory).stop()  # the schema in place, then stopped: seed straight into SQLite

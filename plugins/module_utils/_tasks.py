@@ -112,12 +112,15 @@ def _spool(params: dict) -> Spool | None:
     return None if params.get("spool_dir") is None else Spool(params["spool_dir"], params.get("spool_max_events"))
 
 
+def _skipped(result: dict, refusal: str, more: str = "") -> dict:
+    """The result of a task that sends nothing because the operator did not opt in: skipped, with the reason."""
+    return dict(result, skipped=True, skip_reason=refusal, msg=f"nothing sent: {refusal}{more}")
+
+
 def _without_consent(ctx: TaskContext, result: dict) -> dict | None:
     """The result of a task that sends nothing because the operator did not opt in (skipped); None when they did."""
     refusal = ctx.consent_refusal()
-    if not refusal:
-        return None
-    return dict(result, skipped=True, skip_reason=refusal, msg=f"nothing sent: {refusal}")
+    return _skipped(result, refusal) if refusal else None
 
 
 def run_report(params: dict, ctx: TaskContext) -> dict:
@@ -130,7 +133,7 @@ def run_report(params: dict, ctx: TaskContext) -> dict:
     except TelemetryValueError as error:
         return bad_input(error, result)
     if refusal:
-        result = dict(result, skipped=True, skip_reason=refusal, msg=f"nothing sent: {refusal}")
+        result = _skipped(result, refusal)
     else:
         result = _create(ctx, params, client, spool, payload, result)
     if not params["flush_spool"] or spool is None:
@@ -273,7 +276,7 @@ def _flush_without_consent(ctx: TaskContext, spool: Spool, client: TelemetryClie
     """The host no longer consents: the events its flush would deliver are dropped, never sent."""
     count = waiting["selected"]
     if not count:
-        return dict(result, skipped=True, skip_reason=refusal, msg=f"nothing sent: {refusal}{_other_hosts(waiting)}")
+        return _skipped(result, refusal, _other_hosts(waiting))
     if ctx.check_mode:
         return dict(result, changed=True, dropped_no_consent=count,
                     msg=f"nothing sent: {refusal}; {count} events of this host would be dropped unsent{_other_hosts(waiting)}")
@@ -287,7 +290,7 @@ def _flush_without_consent(ctx: TaskContext, spool: Spool, client: TelemetryClie
                   dropped=outcome["dropped"], other_hosts=after["other_hosts"],
                   remaining=after["selected"] + sum(after["elsewhere"].values()))
     if not result["changed"]:  # another flush of this host dropped them meanwhile
-        return dict(result, skipped=True, skip_reason=refusal, msg=f"nothing sent: {refusal}{_other_hosts(after)}")
+        return _skipped(result, refusal, _other_hosts(after))
     result["msg"] = f"nothing sent: {refusal}; {dropped} events of this host dropped unsent{_other_hosts(after)}"
     if outcome["invalid"]:
         ctx.warn(f"{outcome['invalid']} lines of the spool {spool.path} were not valid telemetry events and were dropped")

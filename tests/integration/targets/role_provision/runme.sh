@@ -80,8 +80,12 @@ PY
 local_play "$backend" -e "@$out/backend.json" -e "backend_state=stopped out=$out"
 echo "=== expected below: warnings that telemetry was not delivered (the backend is stopped) and went to the spool"
 local_play down.yml -e "@$out/backend.json" -e "out=$out phase=down"
+local_play revoked.yml -e "@$out/backend.json" -e "out=$out phase=keep"
 local_play "$backend" -e "@$out/backend.json" -e "backend_state=started out=$out"
 local_play down.yml -e "@$out/backend.json" -e "out=$out phase=up"
+# Consent withdrawn: the events the host kept with consent are dropped unsent, and stay so when consent returns.
+local_play revoked.yml -e "@$out/backend.json" -e "out=$out phase=revoked"
+local_play revoked.yml -e "@$out/backend.json" -e "out=$out phase=again"
 
 "$python" - "$python" > "$out/fleet.yml" <<'PY'
 import json, sys
