@@ -169,6 +169,7 @@ def bench_role(server: PocketBase, hosts: int, forks: int, repetitions: int, wor
         "role, diagnostics yes": ("role.yml", {"url": server.url}),
         "role, diagnostics auto": ("role.yml", {"url": server.url, "consent_file": str(consent_file)}),
         "role, diagnostics yes, a spool": ("role.yml", {"url": server.url, "spool_dir": str(workdir / "spool")}),
+        "the role's shape, doing nothing": ("role_shape.yml", {}),
         "command: true alone": ("command.yml", {}),
     }
     times = {name: [] for name in variants}
@@ -179,7 +180,8 @@ def bench_role(server: PocketBase, hosts: int, forks: int, repetitions: int, wor
     return {"hosts": hosts, "forks": forks, "repetitions": repetitions, "times": times, "medians": medians,
             "ratio": medians["role, diagnostics yes"] / medians["command: true alone"],
             "ratio_auto": medians["role, diagnostics auto"] / medians["command: true alone"],
-            "ratio_spool": medians["role, diagnostics yes, a spool"] / medians["command: true alone"]}
+            "ratio_spool": medians["role, diagnostics yes, a spool"] / medians["command: true alone"],
+            "ratio_shape": medians["the role's shape, doing nothing"] / medians["command: true alone"]}
 
 
 def bench_worst_case(workdir: Path) -> dict:
@@ -465,6 +467,8 @@ def render_role(role: dict) -> list:
     ratios = [f"**{role['ratio']:.2f}x** (diagnostics yes)", f"**{role['ratio_auto']:.2f}x** (diagnostics auto)"]
     if "ratio_spool" in role:
         ratios.append(f"**{role['ratio_spool']:.2f}x** (diagnostics yes, a spool to flush)")
+    if "ratio_shape" in role:
+        ratios.append(f"**{role['ratio_shape']:.2f}x** (the role's shape, doing nothing)")
     return [
         f"### The provision role's overhead: {role['hosts']} hosts, forks {role['forks']}, median of {role['repetitions']} runs",
         "", measured_by(role), "",
