@@ -17,7 +17,8 @@ Everything is imported when the plugin is: Ansible loads an action plugin's clas
 in its main process before it forks a worker per task, so the workers inherit
 ``requests`` and the collection's code instead of importing them once a task
 (measured: importing them in each worker doubled the controller row of
-docs/benchmarks.md).
+docs/benchmarks.md). For the same reason the Jinja filter and test plugins are
+loaded here too (load_jinja_plugins_before_fork).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
+from ansible.plugins.loader import filter_loader, test_loader
+from ansible.utils.display import Display
 
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import (
     DELIVERY_HOST,
@@ -151,3 +154,23 @@ class TelemetryAction(ActionBase):
         except (AttributeError, TypeError):  # no connection shell to compute it for: nothing from the task
             return {}
         return {str(key): str(value) for key, value in environment.items()}
+
+
+def load_jinja_plugins_before_fork() -> None:
+    """Load ansible-core's Jinja filter and test plugins, and this collection's filters, in the process that imports
+    this plugin: Ansible's main process, before it forks the workers of a telemetry task and of every task after it.
+
+    ansible-core loads them lazily, in the process that first templates a filter or a test, and its main process
+    seldom does: each worker would load every filter and test file of ansible.builtin, and every filter file of this
+    collection when it uses one of them, anew (the provision role: about a third of its own cost, docs/benchmarks.md).
+    Loaded here, the workers inherit them. Nothing else changes: a plugin directory added later (a role's
+    filter_plugins) still clears the loaders' caches, as without this. A plugin that cannot be loaded here is the
+    task's to report, where it is used, as without this."""
+    try:
+        filter_loader.get("community_scripts.telemetry.install_outcome")  # all of ansible.builtin's, then this collection's
+        test_loader.get("ansible.builtin.success")
+    except Exception as error:  # pylint: disable=broad-exception-caught
+        Display().vvv(f"community_scripts.telemetry: the Jinja plugins are loaded in each worker instead ({error})")
+
+
+load_jinja_plugins_before_fork()

@@ -9,6 +9,7 @@ given, and its start time, in every result). No server, no connection: the task 
 
 from __future__ import annotations
 
+import sys
 import time
 import uuid
 from types import SimpleNamespace
@@ -16,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible.plugins.loader import filter_loader, test_loader
 
 from ansible_collections.community_scripts.telemetry.plugins.action.pve_telemetry_report import ActionModule as ReportAction
 from ansible_collections.community_scripts.telemetry.plugins.action.pve_telemetry_update import ActionModule as UpdateAction
@@ -274,3 +276,35 @@ def test_a_bad_random_id_is_refused_by_the_check_and_never_echoed(no_base_run, m
     assert "random_id" not in result and result["started_at"] > 0
     assert huge not in str(result)
     assert result["warnings"] == [f"Telemetry failed on pve-01, and the play goes on (on_failure=warn): {result['msg']}"]
+
+
+def _jinja_plugin_modules() -> set:
+    return {name for name in sys.modules
+            if name.startswith(("ansible.plugins.filter.", "ansible.plugins.test.",
+                                "ansible_collections.community_scripts.telemetry.plugins.filter."))}
+
+
+def test_the_jinja_plugins_are_loaded_before_the_workers_fork(monkeypatch):
+    # As in Ansible's main process before anything was templated: no filter or test plugin loaded, no loader cache.
+    for name in _jinja_plugin_modules():
+        monkeypatch.delitem(sys.modules, name)
+    filter_loader._clear_caches()
+    test_loader._clear_caches()
+    _action.load_jinja_plugins_before_fork()
+    loaded = _jinja_plugin_modules()
+    assert {name.rsplit("_", 1)[0] for name in loaded if name.startswith("ansible.plugins.")} >= {
+        "ansible.plugins.filter.core", "ansible.plugins.test.core"}
+    assert {name for name in loaded if name.startswith("ansible_collections.")} >= {
+        f"ansible_collections.community_scripts.telemetry.plugins.filter.{name}"
+        for name in ("install_outcome", "finish_fields", "explain_exit_code", "proxmox_exit_code", "provision_ready",
+                     "provision_attempt")}
+
+
+def test_jinja_plugins_that_cannot_be_loaded_before_the_fork_are_left_to_the_tasks(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a broken plugin directory")
+    said = []
+    monkeypatch.setattr(_action.filter_loader, "get", broken)
+    monkeypatch.setattr(_action.Display, "vvv", lambda self, message, *args, **kwargs: said.append(message))
+    _action.load_jinja_plugins_before_fork()  # no exception: the task that uses a plugin loads it and says why
+    assert said == ["community_scripts.telemetry: the Jinja plugins are loaded in each worker instead (a broken plugin directory)"]
