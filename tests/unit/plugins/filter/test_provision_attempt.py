@@ -19,9 +19,10 @@ SKIPPED = {"changed": False, "skipped": True, "skip_reason": "Conditional result
 def attempt():
     filter_ = FilterModule().filters()["provision_attempt"]
 
-    def call(result, report=REPORT, update=SKIPPED, consent=True, continue_on_failure=False):
-        return filter_(result, report=report, update=update, consent=consent, host="pve1", app="debian",
-                       backend="command", continue_on_failure=continue_on_failure)
+    def call(result, report=None, update=None, consent=True, continue_on_failure=False):
+        return filter_(result, report=REPORT if report is None else report, update=SKIPPED if update is None else update,
+                       consent=consent, host="pve1", app="debian", backend="command",
+                       continue_on_failure=continue_on_failure)
     return call
 
 
@@ -67,5 +68,5 @@ def test_a_broken_backend_contract_always_fails_the_host(attempt, continue_on_fa
 
 def test_a_spooled_report_or_update_counts_as_spooled(attempt):
     assert attempt({"rc": 0, "stderr": ""}, report=dict(REPORT, spooled=True))["fact"]["spooled"] is True
-    assert attempt({"rc": 0, "stderr": ""}, update={"status": "sucess", "exit_code": 0, "error": "",
-                                                     "spooled": True})["fact"]["spooled"] is True
+    update = {"status": "sucess", "exit_code": 0, "error": "", "spooled": True}
+    assert attempt({"rc": 0, "stderr": ""}, update=update)["fact"]["spooled"] is True
