@@ -99,9 +99,9 @@ def body(random_id: str | None = None) -> dict:
                                   method="default"), "8.2.4")
 
 
-def ansible_env() -> dict:
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.environ["COLLECTIONS_ROOT"], ANSIBLE_STDOUT_CALLBACK="ansible.builtin.null",
-               ANSIBLE_HOST_KEY_CHECKING="False")
+def ansible_env(collections_root: str | None = None) -> dict:
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_root or os.environ["COLLECTIONS_ROOT"],
+               ANSIBLE_STDOUT_CALLBACK="ansible.builtin.null", ANSIBLE_HOST_KEY_CHECKING="False")
     return env
 
 
@@ -119,10 +119,10 @@ def localhost_inventory(path: Path) -> Path:
     return path
 
 
-def run_playbook(playbook: str, inventory_path: Path, forks: int, extra: dict) -> float:
+def run_playbook(playbook: str, inventory_path: Path, forks: int, extra: dict, collections_root: str | None = None) -> float:
     started = time.perf_counter()
     subprocess.run(["ansible-playbook", "-i", str(inventory_path), "-f", str(forks), str(PLAYBOOKS / playbook),
-                    "-e", json.dumps(extra)], check=True, env=ansible_env(), stdout=subprocess.DEVNULL)
+                    "-e", json.dumps(extra)], check=True, env=ansible_env(collections_root), stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
@@ -160,28 +160,34 @@ def bench_fleet(server: PocketBase, hosts: int, forks: int, repetitions: int, wo
             }}
 
 
-def bench_role(server: PocketBase, hosts: int, forks: int, repetitions: int, workdir: Path) -> dict:
-    """The provision role's telemetry overhead: the role around `true`, against a play that only runs `true`."""
+def bench_role(server: PocketBase, hosts: int, forks: int, repetitions: int, workdir: Path, baseline: str | None = None) -> dict:
+    """The provision role's telemetry overhead: the role around `true`, against a play that only runs `true`.
+
+    ``baseline``: another collections root (an earlier commit's ``build/``, say), whose role runs as one more
+    variant, interleaved with the others, so that a change to the role is measured before and after in one run."""
     inv = inventory(workdir, hosts)
     consent_file = workdir / "diagnostics"
     consent_file.write_text("DIAGNOSTICS=yes\n")
     variants = {
-        "role, diagnostics yes": ("role.yml", {"url": server.url}),
-        "role, diagnostics auto": ("role.yml", {"url": server.url, "consent_file": str(consent_file)}),
-        "role, diagnostics yes, a spool": ("role.yml", {"url": server.url, "spool_dir": str(workdir / "spool")}),
-        "the role's shape, doing nothing": ("role_shape.yml", {}),
-        "command: true alone": ("command.yml", {}),
+        "role, diagnostics yes": ("role.yml", {"url": server.url}, None),
+        "role, diagnostics auto": ("role.yml", {"url": server.url, "consent_file": str(consent_file)}, None),
+        "role, diagnostics yes, a spool": ("role.yml", {"url": server.url, "spool_dir": str(workdir / "spool")}, None),
+        "the role's shape, doing nothing": ("role_shape.yml", {}, None),
+        "command: true alone": ("command.yml", {}, None),
     }
+    if baseline:
+        variants["the baseline's role, diagnostics yes"] = ("role.yml", {"url": server.url}, baseline)
     times = {name: [] for name in variants}
     for dummy in range(repetitions):
-        for name, (playbook, extra) in variants.items():
-            times[name].append(run_playbook(playbook, inv, forks, extra))
+        for name, (playbook, extra, collections_root) in variants.items():
+            times[name].append(run_playbook(playbook, inv, forks, extra, collections_root))
     medians = {name: statistics.median(values) for name, values in times.items()}
+    ratios = {"ratio": "role, diagnostics yes", "ratio_auto": "role, diagnostics auto",
+              "ratio_spool": "role, diagnostics yes, a spool", "ratio_shape": "the role's shape, doing nothing",
+              "ratio_baseline": "the baseline's role, diagnostics yes"}
     return {"hosts": hosts, "forks": forks, "repetitions": repetitions, "times": times, "medians": medians,
-            "ratio": medians["role, diagnostics yes"] / medians["command: true alone"],
-            "ratio_auto": medians["role, diagnostics auto"] / medians["command: true alone"],
-            "ratio_spool": medians["role, diagnostics yes, a spool"] / medians["command: true alone"],
-            "ratio_shape": medians["the role's shape, doing nothing"] / medians["command: true alone"]}
+            **({"baseline": baseline} if baseline else {}),
+            **{key: medians[name] / medians["command: true alone"] for key, name in ratios.items() if name in medians}}
 
 
 def bench_worst_case(workdir: Path) -> dict:
@@ -376,6 +382,8 @@ def main() -> int:
                         help="the Markdown tables of --json (docs/benchmarks.md quotes them)")
     parser.add_argument("--render-only", action="store_true", help="write the tables from --json without measuring")
     parser.add_argument("--only", choices=["info", "role"], help="measure only this part; --json keeps the other parts")
+    parser.add_argument("--role-baseline", metavar="COLLECTIONS_ROOT",
+                        help="also run the provision role from this collections root (an earlier commit's build/), interleaved")
     parser.add_argument("--info-sizes", default="10000,100000,1000000")
     parser.add_argument("--fallback-cap", type=int, default=1000000,
                         help="read the records (the fallback) only up to this many; larger sizes show the server alone")
@@ -409,12 +417,12 @@ def measure(args) -> dict:
         try:
             if args.only == "role":
                 print("provision role ...", flush=True)
-                return {"role": dict(bench_role(server, args.hosts, args.forks, args.repetitions, workdir), **measured)}
+                return {"role": dict(bench_role(server, args.hosts, args.forks, args.repetitions, workdir, args.role_baseline), **measured)}
             results.update(measured)
             print("fleet lifecycle ...", flush=True)
             results["fleet"] = bench_fleet(server, args.hosts, args.forks, args.repetitions, workdir)
             print("provision role ...", flush=True)
-            results["role"] = dict(bench_role(server, args.hosts, args.forks, args.repetitions, workdir), **measured)
+            results["role"] = dict(bench_role(server, args.hosts, args.forks, args.repetitions, workdir, args.role_baseline), **measured)
             print("worst case ...", flush=True)
             results["worst_case"] = bench_worst_case(workdir)
             print("imports ...", flush=True)
@@ -469,6 +477,8 @@ def render_role(role: dict) -> list:
         ratios.append(f"**{role['ratio_spool']:.2f}x** (diagnostics yes, a spool to flush)")
     if "ratio_shape" in role:
         ratios.append(f"**{role['ratio_shape']:.2f}x** (the role's shape, doing nothing)")
+    if "ratio_baseline" in role:
+        ratios.append(f"**{role['ratio_baseline']:.2f}x** (the baseline's role, diagnostics yes, from {role['baseline']})")
     return [
         f"### The provision role's overhead: {role['hosts']} hosts, forks {role['forks']}, median of {role['repetitions']} runs",
         "", measured_by(role), "",
