@@ -19,6 +19,8 @@ description:
     the role tells at the attempt's end.
   - The finish fields are those the update gave (the status the record keeps when a script finished it already),
     else those it would have sent (P(community_scripts.telemetry.finish_fields#filter)).
+  - Its inputs are the registered results of the role's own tasks; it is meant for the role and for playbooks that
+    wrap an attempt the same way, and follows the role's fact when the role changes.
 options:
   _input:
     description: The backend's result, or a mapping with C(rc) and C(msg).
@@ -85,7 +87,8 @@ _value:
     told:
       description: >-
         What the role tells: C(failed), whether the attempt failed; C(fatal), whether that fails the host (always for
-        a broken backend contract, else unless O(continue_on_failure)); C(msg), what it says when it failed.
+        a broken backend contract, else unless O(continue_on_failure)); C(msg), what it says when it failed (set
+        for a success too, where it is not meant to be shown).
       type: dict
 """
 

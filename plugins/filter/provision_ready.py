@@ -16,17 +16,20 @@ description:
     fails with an error that names each unmet need otherwise, in the role's variable names
     (C(provision_backend=command needs a provision_command), say).
   - The V(command) backend needs a command, the V(tasks) backend a tasks file, and the V(proxmox) backend an API
-    mapping with C(api_host), a node, and for an LXC container an OS template.
+    mapping with a defined C(api_host), a node, and for an LXC container an OS template.
+  - It never returns V(false); an unmet need fails the task that templates it.
   - The role checks its backend with it before anything is sent or provisioned.
 options:
   _input:
-    description: The backend, V(command), V(tasks) or V(proxmox).
+    description: The backend.
     type: str
     required: true
+    choices: [command, tasks, proxmox]
   type:
-    description: What is provisioned, V(lxc) or V(vm).
+    description: What is provisioned.
     type: str
     default: lxc
+    choices: [lxc, vm]
   command:
     description: The command of the V(command) backend, a string or a list.
     type: raw
@@ -48,9 +51,14 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Fail early, naming what the backend lacks
-  ansible.builtin.assert:
-    that: "provision_backend | community_scripts.telemetry.provision_ready(command=provision_command)"
+- name: Report the install only when the backend has what it needs (else the task fails, naming what it lacks)
+  community_scripts.telemetry.pve_telemetry_report:
+    url: http://127.0.0.1:8090
+    nsapp: debian
+  when: >-
+    provision_backend | community_scripts.telemetry.provision_ready(type=provision_type, command=provision_command,
+    tasks_file=provision_tasks_file, proxmox_api=provision_proxmox_api, proxmox_node=provision_proxmox_node,
+    proxmox_ostemplate=provision_proxmox_ostemplate)
   # provision_backend=command needs a provision_command
 """
 
@@ -65,13 +73,24 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 
+def has_api_host(proxmox_api) -> bool:
+    """Whether the API mapping has an api_host that is defined (a template of an undefined variable is not)."""
+    if not isinstance(proxmox_api, Mapping) or "api_host" not in proxmox_api:
+        return False
+    try:
+        proxmox_api["api_host"]  # pylint: disable=pointless-statement
+    except Exception:  # pylint: disable=broad-exception-caught
+        return False
+    return True
+
+
 def unmet_needs(backend, type="lxc", command=None, tasks_file=None, proxmox_api=None, proxmox_node=None,
                 proxmox_ostemplate=None) -> list:
     """Each need of the backend that is not met, in the role's words."""
     needs = {
         "command": {"a provision_command": bool(command)},
         "tasks": {"a provision_tasks_file": bool(tasks_file)},
-        "proxmox": {"provision_proxmox_api with an api_host": isinstance(proxmox_api, Mapping) and "api_host" in proxmox_api,
+        "proxmox": {"provision_proxmox_api with an api_host": has_api_host(proxmox_api),
                     "a provision_proxmox_node": bool(proxmox_node),
                     "a provision_proxmox_ostemplate for an LXC container": type == "vm" or bool(proxmox_ostemplate)},
     }

@@ -23,6 +23,8 @@ loaded here too (load_jinja_plugins_before_fork).
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import time
 import uuid
 
@@ -33,6 +35,7 @@ from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import filter_loader, test_loader
 from ansible.utils.display import Display
 
+from ansible_collections.community_scripts.telemetry.plugins import filter as filters_package
 from ansible_collections.community_scripts.telemetry.plugins.module_utils._argspec import (
     DELIVERY_HOST,
     ON_FAILURE_WARN,
@@ -157,20 +160,27 @@ class TelemetryAction(ActionBase):
 
 
 def load_jinja_plugins_before_fork() -> None:
-    """Load ansible-core's Jinja filter and test plugins, and this collection's filters, in the process that imports
-    this plugin: Ansible's main process, before it forks the workers of a telemetry task and of every task after it.
+    """Load ansible-core's Jinja filter and test plugins, and import this collection's filters, in the process that
+    imports this plugin: Ansible's main process, before it forks the workers of a telemetry task and of every task
+    after it.
 
     ansible-core loads them lazily, in the process that first templates a filter or a test, and its main process
-    seldom does: each worker would load every filter and test file of ansible.builtin, and every filter file of this
-    collection when it uses one of them, anew (the provision role: about a third of its own cost, docs/benchmarks.md).
-    Loaded here, the workers inherit them. Nothing else changes: a plugin directory added later (a role's
-    filter_plugins) still clears the loaders' caches, as without this. A plugin that cannot be loaded here is the
-    task's to report, where it is used, as without this."""
+    seldom does: each worker would load every filter and test file of ansible.builtin (and of the configured
+    filter and test directories), and every filter file of this collection when it uses one of them, anew (the
+    provision role: 59 plugin files per host, docs/benchmarks.md). Loaded here, the workers inherit them. A role's
+    filter_plugins added later still clears the loaders' caches, as without this. This collection's filter files
+    are imported one by one: one that cannot be imported is left to the task that uses it, which says why, as
+    without this; only -vvv says it here."""
     try:
-        filter_loader.get("community_scripts.telemetry.install_outcome")  # all of ansible.builtin's, then this collection's
-        test_loader.get("ansible.builtin.success")
+        filter_loader.get("ansible.builtin.default")  # the first lookup loads every non-collection filter file
+        test_loader.get("ansible.builtin.success")  # and test file
     except Exception as error:  # pylint: disable=broad-exception-caught
         Display().vvv(f"community_scripts.telemetry: the Jinja plugins are loaded in each worker instead ({error})")
+    for module in pkgutil.iter_modules(filters_package.__path__, prefix=filters_package.__name__ + "."):
+        try:
+            importlib.import_module(module.name)
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            Display().vvv(f"community_scripts.telemetry: {module.name} is loaded in each worker instead ({error})")
 
 
 load_jinja_plugins_before_fork()

@@ -49,3 +49,15 @@ def test_an_unmet_need_is_an_error_that_names_it(ready, backend, settings, messa
     with pytest.raises(AnsibleFilterError) as caught:
         ready(backend, **settings)
     assert str(caught.value) == message
+
+
+class _UndefinedApiHost(dict):
+    """An API mapping whose api_host is a template of an undefined variable: reading it raises, as in Ansible."""
+
+    def __getitem__(self, key):
+        raise KeyError(f"'{key}' is undefined")
+
+
+def test_an_api_host_that_is_not_defined_is_an_unmet_need(ready):
+    with pytest.raises(AnsibleFilterError, match="^provision_backend=proxmox needs provision_proxmox_api with an api_host$"):
+        ready("proxmox", **dict(PROXMOX, proxmox_api=_UndefinedApiHost(api_host="{{ undefined_variable }}")))

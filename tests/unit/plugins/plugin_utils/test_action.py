@@ -301,10 +301,22 @@ def test_the_jinja_plugins_are_loaded_before_the_workers_fork(monkeypatch):
 
 
 def test_jinja_plugins_that_cannot_be_loaded_before_the_fork_are_left_to_the_tasks(monkeypatch):
-    def broken(*args, **kwargs):
-        raise RuntimeError("a broken plugin directory")
     said = []
-    monkeypatch.setattr(_action.filter_loader, "get", broken)
+
+    def broken_loader(*args, **kwargs):
+        raise RuntimeError("a broken plugin directory")
+
+    def import_module(name):
+        if name.endswith(".proxmox_exit_code"):
+            raise ImportError("a broken filter file")
+        return real_import(name)
+
+    real_import = _action.importlib.import_module
+    monkeypatch.setattr(_action.filter_loader, "get", broken_loader)
+    monkeypatch.setattr(_action.importlib, "import_module", import_module)
     monkeypatch.setattr(_action.Display, "vvv", lambda self, message, *args, **kwargs: said.append(message))
-    _action.load_jinja_plugins_before_fork()  # no exception: the task that uses a plugin loads it and says why
-    assert said == ["community_scripts.telemetry: the Jinja plugins are loaded in each worker instead (a broken plugin directory)"]
+    _action.load_jinja_plugins_before_fork()  # no exception, nothing at default verbosity: the task that uses one says why
+    assert said == [
+        "community_scripts.telemetry: the Jinja plugins are loaded in each worker instead (a broken plugin directory)",
+        "community_scripts.telemetry: ansible_collections.community_scripts.telemetry.plugins.filter.proxmox_exit_code"
+        " is loaded in each worker instead (a broken filter file)"]
