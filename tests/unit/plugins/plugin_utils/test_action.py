@@ -292,8 +292,9 @@ def test_the_jinja_plugins_are_loaded_before_the_workers_fork(monkeypatch):
     test_loader._clear_caches()
     _action.load_jinja_plugins_before_fork()
     loaded = _jinja_plugin_modules()
-    assert {name.rsplit("_", 1)[0] for name in loaded if name.startswith("ansible.plugins.")} >= {
-        "ansible.plugins.filter.core", "ansible.plugins.test.core"}
+    # ansible-core names these modules after their paths, differently from one release to the next
+    assert any(name.startswith("ansible.plugins.filter.") for name in loaded)
+    assert any(name.startswith("ansible.plugins.test.") for name in loaded)
     assert {name for name in loaded if name.startswith("ansible_collections.")} >= {
         f"ansible_collections.community_scripts.telemetry.plugins.filter.{name}"
         for name in ("install_outcome", "finish_fields", "explain_exit_code", "proxmox_exit_code", "provision_ready",
